@@ -1,0 +1,168 @@
+"""Diffusion spectral mutual information and its peers (classic binned CSMI,
+adjacency spectral MI), all from one estimator:
+
+    MI(Z; B) = sum_b p(b) [ mean_r H(random subset of Z of size n_b) - H(Z | B = b) ]
+
+with H the diffusion spectral entropy (DSMI), classic binned entropy (CSMI) or
+an adjacency spectral entropy. The distances of Z are computed once and every
+class and repetition is a sub-block of them; equal-sized blocks share one
+batched eigensolver call."""
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import numpy as np
+
+from .._validate import check_choice, check_points, check_positive, check_same_length, to_numpy
+from .dse import ADJACENCY_KINDS, SpectralSetup
+from .sampling import Sampler, subsample
+from .shannon import bin_columns, classic_entropies
+
+REFERENCE_TYPES = ("auto", "discrete", "scalar", "vector")
+
+
+class MutualInformation(NamedTuple):
+    """``mi`` in bits (an array when several t were asked for) and the cluster
+    assignment of the reference, to pass back as ``clusters=`` next time."""
+
+    mi: float | np.ndarray
+    clusters: np.ndarray
+
+
+def cluster_reference(reference, reference_type="auto", n_clusters=10, seed=0) -> np.ndarray:
+    """Discrete categories [N] for a reference variable B.
+
+    - ``discrete`` (integer/bool labels, [N] or [N, 1]): used as they are;
+    - ``scalar`` (a continuous [N] or [N, 1]): min-max scaled, cut into
+      ``n_clusters`` equal bins;
+    - ``vector`` ([N, D'], e.g. flattened inputs X): spectral clustering with a
+      nearest-neighbours affinity and ``cluster_qr`` labels, seeded. Compute it
+      once per dataset and pass the result back as ``clusters=``.
+    ``auto`` picks discrete for one integer column, scalar for one float
+    column, vector otherwise (the reference's rule)."""
+    check_choice(reference_type, "reference_type", REFERENCE_TYPES)
+    B = to_numpy(reference)
+    if B.ndim == 1:
+        B = B[:, None]
+    if B.ndim != 2:
+        raise ValueError(f"reference must be [N], [N, 1] or [N, D']; got shape {B.shape}")
+    if reference_type == "auto":
+        if B.shape[1] > 1:
+            reference_type = "vector"
+        elif np.issubdtype(B.dtype, np.integer) or B.dtype == bool:
+            reference_type = "discrete"
+        else:
+            reference_type = "scalar"
+    if reference_type != "vector" and B.shape[1] != 1:
+        raise ValueError(f"reference must be one column for reference_type={reference_type!r}; "
+                         f"got shape {B.shape}")
+    if reference_type == "discrete":
+        if np.issubdtype(B.dtype, np.floating) and not np.isfinite(B).all():
+            raise ValueError("reference contains NaN or Inf; discrete labels must be finite")
+        return B[:, 0]
+    check_points(B, "reference")
+    check_positive(n_clusters, "n_clusters", integer=True)
+    if reference_type == "scalar":
+        return bin_columns(B, n_clusters)[:, 0]
+    from sklearn.cluster import SpectralClustering
+
+    return SpectralClustering(n_clusters=n_clusters, affinity="nearest_neighbors",
+                              assign_labels="cluster_qr", random_state=seed).fit(B).labels_
+
+
+def _subsets(clusters, n_repetitions, sampler: Sampler, max_n):
+    """Per class: its own indices, then ``n_repetitions`` random subsets of the
+    same size (the reference reseeds its generator before each class)."""
+    labels, counts = np.unique(clusters, return_counts=True)
+    small = labels[counts < 2]
+    if len(small):
+        raise ValueError(f"every class of the reference needs at least 2 samples (merge or drop rare classes, or lower n_clusters); class(es) "
+                         f"{small.tolist()} have {counts[counts < 2].tolist()}")
+    n = len(clusters)
+    subsets = []
+    for lab in labels:
+        inside = np.flatnonzero(clusters == lab)
+        if sampler.sampling == "reference":
+            sampler.reset()
+        draws = [sampler.sample(n, len(inside)) for _ in range(n_repetitions)]
+        for idx in [inside] + draws:  # the reference's inner DSE calls subsample above max_n
+            keep = subsample(len(idx), max_n, 0, sampler.sampling)
+            subsets.append(idx if keep is None else idx[keep])
+    return counts, subsets
+
+
+def _combine(counts, H, n_repetitions):
+    """sum_b p(b) [mean_r H(random_r) - H(class b)], in the reference's order."""
+    H = H.reshape(len(counts), n_repetitions + 1, *H.shape[1:])
+    per_class = H[:, 1:].mean(1) - H[:, 0]
+    w = (counts / counts.sum()).reshape(-1, *([1] * (per_class.ndim - 1)))
+    mi = (w * per_class).sum(0)
+    return float(mi) if np.ndim(mi) == 0 else mi
+
+
+def _mutual_information(Z, reference, entropies, *, reference_type, n_clusters, clusters,
+                        n_repetitions, seed, sampling, max_n) -> MutualInformation:
+    Z = check_points(Z)
+    check_positive(n_repetitions, "n_repetitions", integer=True)
+    if clusters is None:
+        if reference is None:
+            raise ValueError("reference is required unless clusters= is given")
+        check_same_length(Z.shape[0], reference, "reference")
+        clusters = cluster_reference(reference, reference_type, n_clusters, seed)
+    else:
+        clusters = to_numpy(clusters).reshape(-1)
+        check_same_length(Z.shape[0], clusters, "clusters")
+    counts, subsets = _subsets(clusters, n_repetitions, Sampler(seed, sampling), max_n)
+    return MutualInformation(_combine(counts, entropies(Z, subsets), n_repetitions), clusters)
+
+
+def diffusion_spectral_mutual_information(
+        Z, reference=None, *, sigma=10.0, t=1, reference_type="auto", n_clusters=10,
+        clusters=None, n_repetitions=5, seed=0, sampling="generator", knn_k=10, max_n=10000,
+        matrix_entry=False, backend="torch", dtype="float64", device="cpu") -> MutualInformation:
+    """DSMI(Z; B) in bits, B given as ``reference`` (labels, a scalar or vectors;
+    see :func:`cluster_reference`) or as a precomputed ``clusters`` assignment.
+
+    ``sigma`` is resolved once on all of Z (so every class and subset shares one
+    bandwidth); ``t`` may be a sequence. ``sampling='reference'`` draws the
+    random subsets exactly as dse-dsmi 1.1 does (Python ``random``, reseeded
+    with ``seed`` per class); the default uses a numpy Generator."""
+    def entropies(Zc, subsets):
+        setup = SpectralSetup(Zc, sigma, knn_k=knn_k, backend=backend, dtype=dtype, device=device)
+        return setup.entropies(subsets, t, matrix_entry=matrix_entry)
+
+    return _mutual_information(Z, reference, entropies, reference_type=reference_type,
+                               n_clusters=n_clusters, clusters=clusters,
+                               n_repetitions=n_repetitions, seed=seed, sampling=sampling,
+                               max_n=max_n)
+
+
+def classic_shannon_mutual_information(
+        Z, reference=None, *, num_bins_per_dim=2, reference_type="auto", n_clusters=10,
+        clusters=None, n_repetitions=5, seed=0, sampling="generator",
+        max_n=10000) -> MutualInformation:
+    """CSMI(Z; B): the DSMI estimator with classic binned entropy in place of DSE."""
+    check_positive(num_bins_per_dim, "num_bins_per_dim", integer=True)
+    return _mutual_information(
+        Z, reference, lambda Zc, s: classic_entropies(Zc, s, num_bins_per_dim),
+        reference_type=reference_type, n_clusters=n_clusters, clusters=clusters,
+        n_repetitions=n_repetitions, seed=seed, sampling=sampling, max_n=max_n)
+
+
+def adjacency_spectral_mutual_information(
+        Z, reference=None, *, sigma=10.0, kind="gaussian", knn=10, reference_type="auto",
+        n_clusters=10, clusters=None, n_repetitions=5, seed=0, sampling="generator",
+        max_n=10000, backend="torch", dtype="float64", device="cpu") -> MutualInformation:
+    """MI with an adjacency spectral entropy (``kind`` as in
+    :func:`adjacency_spectral_entropy`) in place of DSE."""
+    check_choice(kind, "kind", ADJACENCY_KINDS)
+
+    def entropies(Zc, subsets):
+        setup = SpectralSetup(Zc, sigma, operator=ADJACENCY_KINDS[kind], knn_k=knn,
+                              backend=backend, dtype=dtype, device=device)
+        return setup.entropies(subsets)
+
+    return _mutual_information(Z, reference, entropies, reference_type=reference_type,
+                               n_clusters=n_clusters, clusters=clusters,
+                               n_repetitions=n_repetitions, seed=seed, sampling=sampling,
+                               max_n=max_n)
