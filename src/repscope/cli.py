@@ -25,7 +25,19 @@ def demo(argv=None) -> None:
         print(f"{name:<28}{dse:8.3f}{cse:8.3f}{dsmi:11.3f}{csmi:11.3f}")
 
 
-COMMANDS = {"demo": demo}
+# name -> "module:function"; each function takes the remaining argv (Hydra
+# overrides for the pipeline commands). Imported lazily so `repscope demo`
+# does not pay for torch/timm/snakemake imports it does not need.
+COMMANDS = {
+    "demo": "repscope.cli:demo",
+}
+
+
+def _resolve(spec: str):
+    import importlib
+
+    module, func = spec.split(":")
+    return getattr(importlib.import_module(module), func)
 
 
 def main(argv=None) -> int:
@@ -33,8 +45,7 @@ def main(argv=None) -> int:
     if not argv or argv[0] not in COMMANDS:
         print(f"usage: repscope {{{','.join(COMMANDS)}}} [args...]", file=sys.stderr)
         return 2
-    COMMANDS[argv[0]](argv[1:])
-    return 0
+    return _resolve(COMMANDS[argv[0]])(argv[1:]) or 0
 
 
 if __name__ == "__main__":

@@ -1,0 +1,33 @@
+"""The one source of truth for every run: the Hydra tree under ``conf/``.
+
+``compose`` is used by every command and by the Snakefile (Hydra's compose
+API), so the workflow and the jobs read the same configuration."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from omegaconf import DictConfig
+
+CONF_DIR = Path(os.environ.get("REPSCOPE_CONF", Path(__file__).resolve().parents[2] / "conf"))
+
+
+def choices(group: str) -> list[str]:
+    """The option names of a config group (the yaml files in conf/<group>/)."""
+    return sorted(p.stem for p in (CONF_DIR / group).glob("*.yaml"))
+
+
+def compose(overrides=(), config_name: str = "config") -> DictConfig:
+    """Compose ``conf/<config_name>.yaml`` with Hydra overrides. A bad override
+    (unknown option of a group, unknown key, …) raises ValueError listing what
+    is allowed."""
+    from hydra import compose as hydra_compose
+    from hydra import initialize_config_dir
+    from hydra.errors import HydraException
+    from omegaconf.errors import OmegaConfBaseException
+
+    try:
+        with initialize_config_dir(config_dir=str(CONF_DIR), version_base="1.3"):
+            return hydra_compose(config_name=config_name, overrides=list(overrides))
+    except (HydraException, OmegaConfBaseException) as err:
+        raise ValueError(f"invalid configuration override(s) {list(overrides)}: {err}") from None
