@@ -1,0 +1,66 @@
+"""Files at the edges: atomic writes and the per-epoch embedding cache.
+
+Every output is written to a temporary file in the destination folder and
+renamed into place, so a killed job never leaves a file that looks finished."""
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+from pathlib import Path
+
+import numpy as np
+
+
+@contextlib.contextmanager
+def atomic_path(path):
+    """Yield a temporary path beside ``path``; on success rename it to ``path``,
+    on error remove it."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=path.suffix)
+    os.close(fd)
+    try:
+        yield Path(tmp)
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise
+
+
+def save_npz(path, **arrays) -> None:
+    with atomic_path(path) as tmp:
+        with open(tmp, "wb") as f:
+            np.savez(f, **arrays)
+
+
+def save_table(df, path) -> None:
+    """A pandas DataFrame as parquet or csv, chosen by the suffix."""
+    path = Path(path)
+    with atomic_path(path) as tmp:
+        if path.suffix == ".parquet":
+            df.to_parquet(tmp, index=False)
+        elif path.suffix == ".csv":
+            df.to_csv(tmp, index=False)
+        else:
+            raise ValueError(f"table path must end in .parquet or .csv; got {path.name!r}")
+
+
+def save_text(text: str, path) -> None:
+    with atomic_path(path) as tmp:
+        Path(tmp).write_text(text)
+
+
+def save_config(cfg, path) -> None:
+    """A composed (OmegaConf) config as resolved yaml."""
+    from omegaconf import OmegaConf
+
+    save_text(OmegaConf.to_yaml(cfg, resolve=True), path)
+
+
+def save_torch(obj, path) -> None:
+    import torch
+
+    with atomic_path(path) as tmp:
+        torch.save(obj, tmp)
