@@ -30,6 +30,10 @@ def demo(argv=None) -> None:
 # does not pay for torch/timm/snakemake imports it does not need.
 COMMANDS = {
     "demo": "repscope.cli:demo",
+    "clusters": "repscope.pipeline.commands:clusters",
+    "measure": "repscope.pipeline.commands:measure",
+    "aggregate": "repscope.pipeline.commands:aggregate",
+    "training-figures": "repscope.pipeline.commands:training_figures",
 }
 
 

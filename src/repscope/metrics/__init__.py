@@ -4,11 +4,12 @@ from .dse import (adjacency_spectral_entropy, diffusion_spectral_entropy, diffus
                   matrix_entry_entropy)
 from .dsmi import (MutualInformation, adjacency_spectral_mutual_information,
                    classic_shannon_mutual_information, cluster_reference,
-                   diffusion_spectral_mutual_information)
+                   diffusion_spectral_measures, diffusion_spectral_mutual_information)
 from .shannon import classic_shannon_entropy
 
 __all__ = ["MutualInformation", "adjacency_spectral_entropy",
            "adjacency_spectral_mutual_information", "classic_shannon_entropy",
            "classic_shannon_mutual_information", "cluster_reference",
-           "diffusion_spectral_entropy", "diffusion_spectral_mutual_information",
+           "diffusion_spectral_entropy", "diffusion_spectral_measures",
+           "diffusion_spectral_mutual_information",
            "diffusion_spectrum", "matrix_entry_entropy"]
