@@ -5,7 +5,8 @@ import pytest
 from scipy import integrate, stats
 from scipy.special import ndtri
 
-from repscope.metrics.manifold import (anchor_geometry, anchor_points, manifold_geometry,
+from repscope.metrics.manifold import (_correlation_cost, _mean_abs_correlation, anchor_geometry,
+                                       anchor_points, centre_subspace, manifold_geometry,
                                        random_projection)
 
 
@@ -101,6 +102,27 @@ def test_disk_capacity_radius_dimension_match_theory(R, kappa):
     assert capacity == pytest.approx(want_capacity, rel=1e-2)
     assert radius == pytest.approx(want_radius, rel=1e-2)
     assert dimension == pytest.approx(2.0, rel=1e-3)  # anchors point along t in every regime
+
+
+def test_correlation_cost_gradient_matches_finite_differences():
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(7, 6))
+    V = np.linalg.qr(rng.normal(size=(2, 6, 3)))[0]
+    _, G = _correlation_cost(X, V)
+    E, h = rng.normal(size=V.shape), 1e-6
+    fd = (_correlation_cost(X, V + h * E, False) - _correlation_cost(X, V - h * E, False)) / (2 * h)
+    np.testing.assert_allclose((G * E).sum((1, 2)), fd, rtol=1e-6)
+
+
+def test_centre_subspace_removes_a_planted_shared_direction():
+    rng = np.random.default_rng(0)
+    u = rng.normal(size=40)
+    centres = rng.uniform(2, 4, size=(12, 1)) * u + rng.normal(size=(12, 40)) * 0.3
+    V, before = centre_subspace(centres, n_reps=3, rng=1)
+    assert V.shape[1] >= 1 and np.allclose(V.T @ V, np.eye(V.shape[1]), atol=1e-10)
+    Xb = centres - centres.mean(0)
+    after = _mean_abs_correlation(Xb - Xb @ V @ V.T)
+    assert after < before / 2
 
 
 def test_rotation_invariance():

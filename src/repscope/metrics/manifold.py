@@ -161,16 +161,18 @@ def _correlation_cost(X, V, grad: bool = True):
     """Half the summed squared correlations of the rows of X [P, r] after removing
     span(V) for each restart V [R, r, K] (inf where a row vanishes), and its
     Euclidean gradient with respect to V."""
-    C = X @ X.T
     c = X @ V                                              # [R, P, K]
-    a = np.diagonal(C) - (c * c).sum(-1)                   # residual squared norms [R, P]
+    E = X @ X.T - c @ c.transpose(0, 2, 1)                 # residual inner products
+    a = np.diagonal(E, axis1=1, axis2=2)                   # residual squared norms [R, P]
     with np.errstate(divide="ignore", invalid="ignore"):
-        W = (C - c @ c.transpose(0, 2, 1)) / (a[:, :, None] * a[:, None, :])
-        F = W * (C - c @ c.transpose(0, 2, 1))
-        cost = np.where((a > 0).all(1), F.sum((1, 2)) / 2, np.inf)
+        inv = 1 / a
+        W = E * inv[:, :, None] * inv[:, None, :]
+        F = W * E
+        rows = F.sum(2)
+        cost = np.where((a > 0).all(1), rows.sum(1) / 2, np.inf)
         if not grad:
             return cost
-        gc = -2 * W @ c + 2 * (F.sum(2) / a)[:, :, None] * c
+        gc = 2 * (rows * inv)[:, :, None] * c - 2 * W @ c
     return cost, X.T @ gc
 
 
@@ -180,45 +182,50 @@ def _qr_retract(V):
     return Q * np.where(sign == 0, 1.0, sign)[:, None, :]
 
 
-def _stiefel_descent(X, V, max_iter=500, gtol=1e-6):
+def _stiefel_descent(X, V, max_iter=200, gtol=1e-6, ftol=1e-10):
     """Minimise :func:`_correlation_cost` over V [R, r, K] on the Stiefel manifold
     for R restarts at once: Riemannian gradient descent with Barzilai-Borwein
-    initial steps, Armijo backtracking and a QR retraction (Wen & Yin 2013)."""
+    initial steps, Armijo backtracking and a QR retraction (Wen & Yin 2013).
+    A restart stops when its Riemannian gradient norm is below ``gtol`` or an
+    iteration lowers its cost by less than ``ftol`` (relative)."""
     V = V.copy()
-    step = None
+    step = prev = None
     active = np.ones(len(V), bool)
-    prev = None
+    f, G = _correlation_cost(X, V)
     for _ in range(max_iter):
-        f, G = _correlation_cost(X, V)
         VtG = V.transpose(0, 2, 1) @ G
         xi = G - V @ (VtG + VtG.transpose(0, 2, 1)) / 2    # Riemannian gradient
         gnorm2 = (xi * xi).sum((1, 2))
         active &= np.sqrt(gnorm2) > gtol
         if not active.any():
             break
-        if prev is not None:  # Barzilai-Borwein step from the last move
+        if prev is None:  # first move: length 0.1 on the manifold
+            step = 0.1 / np.sqrt(np.maximum(gnorm2, 1e-300))
+        else:  # Barzilai-Borwein step from the last move
             dV, dxi = V - prev[0], xi - prev[1]
             num, den = (dV * dxi).sum((1, 2)), (dxi * dxi).sum((1, 2))
             good = (num > 0) & (den > 0)
             step = np.where(good, np.abs(num) / np.where(good, den, 1), step)
         prev = (V.copy(), xi)
-        if step is None:  # first move: length 0.1 on the manifold
-            step = 0.1 / np.sqrt(np.maximum(gnorm2, 1e-300))
         trial, pending = step.copy(), active.copy()
-        for _ in range(60):  # Armijo backtracking, all restarts at once
-            Vn = _qr_retract(V - trial[:, None, None] * xi)
-            ok = pending & (_correlation_cost(X, Vn, grad=False) <= f - 1e-4 * trial * gnorm2)
-            V[ok] = Vn[ok]
-            pending &= ~ok
+        for _ in range(60):  # Armijo backtracking on the restarts still pending
+            idx = np.flatnonzero(pending)
+            Vn = _qr_retract(V[idx] - trial[idx, None, None] * xi[idx])
+            ok = _correlation_cost(X, Vn, grad=False) <= f[idx] - 1e-4 * trial[idx] * gnorm2[idx]
+            V[idx[ok]] = Vn[ok]
+            pending[idx[ok]] = False
             if not pending.any():
                 break
-            trial = np.where(pending, trial / 2, trial)
+            trial[pending] /= 2
         active &= ~pending  # no descent possible: converged to precision
         step = trial
+        f_old = f
+        f, G = _correlation_cost(X, V)
+        active &= f_old - f > ftol * np.abs(f_old)
     return V
 
 
-def centre_subspace(centres, n_reps: int = 10, rng=None, max_iter: int = 500):
+def centre_subspace(centres, n_reps: int = 10, rng=None, max_iter: int = 200):
     """Directions [N, K] of the class centres [P, N] whose removal minimises the
     mean |correlation| of the residual centres (K chosen by that criterion),
     and the mean |correlation| before removal."""
@@ -266,7 +273,7 @@ def _class_arrays(Z, labels):
 def manifold_geometry(Z, labels, *, kappa: float = 0.0, n_t: int = 200, n_reps: int = 10,
                       max_features: int | None = 5000, subspace: str = "samples",
                       qp_solver: str = "nnls", seed=0, n_jobs: int = 1,
-                      max_iter: int = 500) -> ManifoldGeometry:
+                      max_iter: int = 200) -> ManifoldGeometry:
     """MFTMA of the class manifolds of Z [n, N] with labels [n] (see the module
     docstring). ``kappa`` margin, ``n_t`` Gaussian vectors per manifold,
     ``n_reps`` restarts per K of the centre-subspace search, features randomly
