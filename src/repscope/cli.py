@@ -30,6 +30,9 @@ def demo(argv=None) -> None:
 # does not pay for torch/timm/snakemake imports it does not need.
 COMMANDS = {
     "demo": "repscope.cli:demo",
+    "train": "repscope.training.commands:train",
+    "embed": "repscope.training.commands:embed",
+    "inputs": "repscope.training.commands:inputs",
 }
 
 
