@@ -1,0 +1,1 @@
+"""Datasets: the toy generators of the studies (``toy``) and the training data."""
