@@ -30,6 +30,8 @@ def demo(argv=None) -> None:
 # does not pay for torch/timm/snakemake imports it does not need.
 COMMANDS = {
     "demo": "repscope.cli:demo",
+    "study": "repscope.studies.command:study",
+    "figure": "repscope.studies.command:figure",
 }
 
 

@@ -1,0 +1,82 @@
+"""Studies: one module per study (``run(cfg) -> DataFrame`` and ``FIGURES =
+{figname: draw(df) -> Figure}``) and one config ``conf/study/<name>.yaml``
+(``name``, parameters at paper size, ``figures``, optionally ``needs``: files
+under ``results/<experiment>/`` the study reads, such as the aggregated
+metrics table). An experiment lists its studies, with size overrides, in
+``experiment.studies``. This module answers the questions the command and the
+Snakemake rules ask: which studies and figures exist, which files a study
+needs, which targets an experiment has."""
+from __future__ import annotations
+
+import importlib
+from pathlib import Path
+
+from omegaconf import DictConfig, OmegaConf, open_dict
+
+from ..config import CONF_DIR, choices, compose
+
+
+def _study_yaml(name: str) -> DictConfig:
+    names = choices("study")
+    if name not in names:
+        raise ValueError(f"study must be one of {names}; got {name!r}")
+    return OmegaConf.load(CONF_DIR / "study" / f"{name}.yaml")
+
+
+def study_figures(name: str) -> list[str]:
+    """The figure names a study draws (its yaml's ``figures``)."""
+    return list(_study_yaml(name).get("figures", []))
+
+
+def all_figures() -> dict[str, str]:
+    """{figname: study} over every study config."""
+    return {fig: name for name in choices("study") for fig in study_figures(name)}
+
+
+def figure_study(figname: str) -> str:
+    """The study that draws ``figname``."""
+    owners = all_figures()
+    if figname not in owners:
+        raise ValueError(f"figure must be one of {sorted(owners)}; got {figname!r}")
+    return owners[figname]
+
+
+def study_needs(name: str, results_dir) -> list[str]:
+    """Files (under ``results_dir`` = results/<experiment>) the study reads."""
+    return [str(Path(results_dir) / p) for p in _study_yaml(name).get("needs", [])]
+
+
+def experiment_studies(cfg) -> list[str]:
+    """The studies an (already composed) experiment config lists."""
+    studies = cfg.experiment.get("studies") or {}
+    for name in studies:
+        _study_yaml(name)
+    return list(studies)
+
+
+def study_targets(cfg, exp: str) -> list[str]:
+    """Every output of the experiment's studies: tables and figures (pdf, png)."""
+    out = []
+    for name in experiment_studies(cfg):
+        out.append(f"results/{exp}/studies/{name}.parquet")
+        out += [f"results/{exp}/figures/{fig}.{ext}" for fig in study_figures(name)
+                for ext in ("pdf", "png")]
+    return out
+
+
+def load_study(name: str):
+    """The module ``repscope.studies.<name>``."""
+    _study_yaml(name)
+    return importlib.import_module(f"{__name__}.{name}")
+
+
+def study_config(name: str, overrides=(), results_dir=None) -> DictConfig:
+    """``experiment=... +study=<name>`` composed, then the experiment's
+    ``studies.<name>`` overrides merged onto ``cfg.study``; ``study.results_dir``
+    is where the study finds the files it ``needs``."""
+    cfg = compose([f"+study={name}", *overrides])
+    extra = (cfg.experiment.get("studies") or {}).get(name) or {}
+    with open_dict(cfg):
+        cfg.study = OmegaConf.merge(cfg.study, extra)
+        cfg.study.results_dir = None if results_dir is None else str(results_dir)
+    return cfg
