@@ -11,7 +11,7 @@ wildcard_constraints:
 
 rule study:
     input:
-        lambda wc: study_needs(wc.name, f"results/{wc.exp}"),
+        lambda wc: study_needs(wc.name, wc.exp),
     output:
         "results/{exp}/studies/{name}.parquet",
     log:

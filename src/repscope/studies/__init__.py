@@ -1,15 +1,14 @@
 """Studies: one module per study (``run(cfg) -> DataFrame`` and ``FIGURES =
 {figname: draw(df) -> Figure}``) and one config ``conf/study/<name>.yaml``
-(``name``, parameters at paper size, ``figures``, optionally ``needs``: files
-under ``results/<experiment>/`` the study reads, such as the aggregated
-metrics table). An experiment lists its studies, with size overrides, in
+(``name``, parameters at paper size, ``figures``). A study that reads files of
+the experiment (the aggregated metrics table) says which with
+``needs(cfg.study) -> [paths under results/<experiment>]``. An experiment lists its studies, with size overrides, in
 ``experiment.studies``. This module answers the questions the command and the
 Snakemake rules ask: which studies and figures exist, which files a study
 needs, which targets an experiment has."""
 from __future__ import annotations
 
 import importlib
-from pathlib import Path
 
 from omegaconf import DictConfig, OmegaConf, open_dict
 
@@ -41,9 +40,12 @@ def figure_study(figname: str) -> str:
     return owners[figname]
 
 
-def study_needs(name: str, results_dir) -> list[str]:
-    """Files (under ``results_dir`` = results/<experiment>) the study reads."""
-    return [str(Path(results_dir) / p) for p in _study_yaml(name).get("needs", [])]
+def study_needs(name: str, exp: str) -> list[str]:
+    """Files under results/<exp> the study reads in experiment ``exp``."""
+    needs = getattr(load_study(name), "needs", None)
+    if needs is None:
+        return []
+    return [f"results/{exp}/{p}" for p in needs(study_config(name, [f"experiment={exp}"]).study)]
 
 
 def experiment_studies(cfg) -> list[str]:
@@ -76,7 +78,11 @@ def study_config(name: str, overrides=(), results_dir=None) -> DictConfig:
     is where the study finds the files it ``needs``."""
     cfg = compose([f"+study={name}", *overrides])
     extra = (cfg.experiment.get("studies") or {}).get(name) or {}
+    try:
+        merged = OmegaConf.merge(cfg.study, extra)
+    except Exception as err:  # an unknown key in the experiment's overrides
+        raise ValueError(f"experiment.studies.{name} does not fit conf/study/{name}.yaml: {err}") from None
     with open_dict(cfg):
-        cfg.study = OmegaConf.merge(cfg.study, extra)
+        cfg.study = merged
         cfg.study.results_dir = None if results_dir is None else str(results_dir)
     return cfg
