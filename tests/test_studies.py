@@ -96,7 +96,7 @@ def test_s3_correlates_pipeline_measures_with_accuracy(tmp_path):
     df = load_study("s3").run(cfg)
     corr = df[df.statistic != "point"].set_index(["group", "measure", "statistic"]).value
     assert corr["digits", "DSMI(Z;Y)", "pearson"] > 0.99
-    assert corr["digits", "DSMI(Z;Y)", "spearman"] == pytest.approx(1.0)
+    assert corr["digits", "DSMI(Z;Y)", "spearman"] == pytest.approx(1.0, abs=0.01)  # one tie
     assert np.isnan(corr["digits", "DSMI(Z;X)", "pearson"])  # constant: no correlation defined
     assert len(df[df.statistic == "point"]) == 2 * 5 * 3
     assert study_needs("s3", "quick") == ["results/quick/tables/metrics.parquet"]
