@@ -82,10 +82,12 @@ def fake_metrics_table(path):
     for run, method in [("d-m-supervised-s1", "supervised"), ("d-m-random-s1", "random")]:
         for epoch in range(5):
             acc = 0.1 + (0.15 if method == "supervised" else 0.01) * epoch
-            for metric, value in [("accuracy", acc), ("dsmi_y", 2 * acc + rng.normal() * 1e-3),
-                                  ("dse", rng.normal()), ("dsmi_x", 1.0)]:
+            for metric, t, value in [("accuracy", None, acc),
+                                     ("DSMI_Y", 1.0, 2 * acc + rng.normal() * 1e-3),
+                                     ("DSMI_Y", 2.0, rng.normal()),  # another t: left out
+                                     ("DSE", 1.0, rng.normal()), ("DSMI_X", 1.0, 1.0)]:
                 rows.append(dict(run=run, dataset="digits", model="m", method=method, seed=1,
-                                 epoch=epoch, layer="penultimate", metric=metric, value=value))
+                                 epoch=epoch, layer="penultimate", metric=metric, t=t, value=value))
     path.parent.mkdir(parents=True)
     pd.DataFrame(rows).to_parquet(path)
 

@@ -32,6 +32,10 @@ COMMANDS = {
     "demo": "repscope.cli:demo",
     "study": "repscope.studies.command:study",
     "figure": "repscope.studies.command:figure",
+    "clusters": "repscope.pipeline.commands:clusters",
+    "measure": "repscope.pipeline.commands:measure",
+    "aggregate": "repscope.pipeline.commands:aggregate",
+    "training-figures": "repscope.pipeline.commands:training_figures",
 }
 
 

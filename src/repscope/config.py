@@ -31,3 +31,16 @@ def compose(overrides=(), config_name: str = "config") -> DictConfig:
             return hydra_compose(config_name=config_name, overrides=list(overrides))
     except (HydraException, OmegaConfBaseException) as err:
         raise ValueError(f"invalid configuration override(s) {list(overrides)}: {err}") from None
+
+
+def split_args(argv, keys) -> tuple[dict, list[str]]:
+    """Split a command's argv into its own ``key=value`` items (``keys``, e.g.
+    ``out``, ``epoch``) and the Hydra overrides. Returns ({key: value}, overrides)."""
+    own, overrides = {}, []
+    for arg in argv:
+        key, sep, value = arg.partition("=")
+        if sep and key in keys:
+            own[key] = value
+        else:
+            overrides.append(arg)
+    return own, overrides

@@ -64,3 +64,14 @@ def save_torch(obj, path) -> None:
 
     with atomic_path(path) as tmp:
         torch.save(obj, tmp)
+
+
+def save_figure(fig, stem) -> None:
+    """A matplotlib Figure as ``<stem>.pdf`` and ``<stem>.png`` (each written
+    atomically), then closed."""
+    import matplotlib.pyplot as plt
+
+    for fmt in ("pdf", "png"):
+        with atomic_path(Path(f"{stem}.{fmt}")) as tmp:
+            fig.savefig(tmp, format=fmt, bbox_inches="tight", dpi=150)
+    plt.close(fig)

@@ -1,43 +1,57 @@
-# Studies and their figures (STUDIES.md): one generic rule each, driven by conf/study/*.yaml.
-#   results/{exp}/studies/{name}.parquet     repscope study <name> experiment=<exp>
-#   results/{exp}/figures/{figname}.{pdf,png} repscope figure <name> <figname>
-# The Snakefile includes this file and asks `study_targets(cfg, exp)` for every
-# study output of the experiment (its `experiment.studies` block).
-from repscope.studies import all_figures, figure_study, study_needs, study_targets  # noqa: F401
+"""Studies and their figures (STUDIES.md), one generic rule each, driven by
+conf/study/<name>.yaml and the experiment's `experiment.studies` block:
+
+    results/<exp>/studies/<name>.parquet       repscope study <name> experiment=<exp>
+    results/<exp>/figures/<figname>.{pdf,png}  repscope figure <name> <figname>
+
+`study_targets(cfg, exp)` lists every study output of an experiment; they are
+added to TARGETS, so `rule all` requests them."""
+
+from repscope.studies import all_figures, figure_study, study_needs, study_targets
+
 
 wildcard_constraints:
-    figname="|".join(sorted(all_figures())) or "^$",
+    name="|".join(sorted(set(all_figures().values()))),
+    figname="|".join(sorted(all_figures())),
 
 
 rule study:
     input:
-        lambda wc: study_needs(wc.name, wc.exp),
+        lambda wildcards: study_needs(wildcards.name, EXP),
     output:
-        "results/{exp}/studies/{name}.parquet",
+        f"{ROOT}/studies/{{name}}.parquet",
     log:
-        "results/{exp}/logs/studies/{name}.log",
-    threads: 2
+        f"{LOGS}/studies/{{name}}.log",
+    params:
+        experiment=EXP,
+    threads: threads_of("study")
     resources:
-        mem_mb=8000,
-        runtime=240,
+        **resources_of("study"),
     shell:
-        "repscope study {wildcards.name} experiment={wildcards.exp} out={output} > {log} 2>&1"
+        "OMP_NUM_THREADS={threads} repscope study {wildcards.name} experiment={params.experiment} "
+        "out={output} > {log} 2>&1"
 
 
 rule study_figure:
     input:
-        lambda wc: f"results/{wc.exp}/studies/{figure_study(wc.figname)}.parquet",
+        lambda wildcards: f"{ROOT}/studies/{figure_study(wildcards.figname)}.parquet",
     output:
-        pdf="results/{exp}/figures/{figname}.pdf",
-        png="results/{exp}/figures/{figname}.png",
+        pdf=f"{FIGURES}/{{figname}}.pdf",
+        png=report(
+            f"{FIGURES}/{{figname}}.png",
+            caption="../report/studies.rst",
+            category="Studies",
+        ),
     log:
-        "results/{exp}/logs/figures/{figname}.log",
+        f"{LOGS}/figures/{{figname}}.log",
     params:
-        study=lambda wc: figure_study(wc.figname),
-        stem=lambda wc: f"results/{wc.exp}/figures/{wc.figname}",
+        study=lambda wildcards: figure_study(wildcards.figname),
+        stem=lambda wildcards: f"{FIGURES}/{wildcards.figname}",
+    threads: threads_of("figure")
     resources:
-        mem_mb=2000,
-        runtime=10,
+        **resources_of("figure"),
     shell:
-        "repscope figure {params.study} {wildcards.figname} in={input} out={params.stem}"
-        " > {log} 2>&1"
+        "repscope figure {params.study} {wildcards.figname} in={input} out={params.stem} > {log} 2>&1"
+
+
+TARGETS.extend(study_targets(PLAN.cfg, EXP))

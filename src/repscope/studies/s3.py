@@ -47,6 +47,8 @@ def _pipeline_points(s) -> pd.DataFrame:
            .rename(columns={"value": "accuracy"}))
     wanted = dict(OmegaConf.to_container(s.measures))
     m = t[(t.layer == s.layer) & t.metric.isin(list(wanted))]
+    if "t" in m:
+        m = m[m.t.isna() | (m.t == s.t)]
     if m.empty or acc.empty:
         raise ValueError(f"{str(path)!r} has no rows for layer {s.layer!r} with metrics "
                          f"{sorted(wanted)} and {s.accuracy_metric!r}; it has layers "
