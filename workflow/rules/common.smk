@@ -2,9 +2,6 @@
 path is a function of the wildcards: run (<dataset>-<model>-<method>-s<seed>),
 epoch, dataset."""
 
-import os
-import sys
-
 EXP = PLAN.experiment
 ROOT = str(PLAN.root)  # results/<experiment>
 RUN_DIR = f"{ROOT}/runs/{{run}}"
@@ -12,9 +9,6 @@ INPUT_DIR = f"{ROOT}/inputs/{{dataset}}"
 TABLES = f"{ROOT}/tables"
 FIGURES = f"{ROOT}/figures"
 LOGS = f"{ROOT}/logs"
-
-# Jobs call the `repscope` command of the Python environment running Snakemake.
-os.environ["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"
 
 
 wildcard_constraints:
@@ -40,3 +34,13 @@ def resources_of(rule_name):
 
 def threads_of(rule_name):
     return PLAN.resources(rule_name)["threads"]
+
+
+def x_clusters(wildcards):
+    """The clustered inputs X of the run's dataset."""
+    return f"{ROOT}/inputs/{PLAN.run(wildcards.run).dataset}/X_clusters.npz"
+
+
+def run_dir_of(path_index, depth):
+    """Param: the run folder, ``depth`` levels above output[path_index]."""
+    return lambda wildcards, output: str(Path(output[path_index]).parents[depth])

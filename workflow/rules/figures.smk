@@ -22,7 +22,7 @@ rule figures:
         f"{LOGS}/figures.log",
     params:
         experiment=EXP,
-        out_dir=FIGURES,
+        out_dir=lambda wildcards, output: str(Path(output.pdf[0]).parent),
     threads: threads_of("figure")
     resources:
         **resources_of("figure"),

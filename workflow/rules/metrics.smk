@@ -32,10 +32,6 @@ rule clusters:
         "OMP_NUM_THREADS={threads} repscope clusters {params.args} in={input} out={output} > {log} 2>&1"
 
 
-def x_clusters(wildcards):
-    return f"{ROOT}/inputs/{PLAN.run(wildcards.run).dataset}/X_clusters.npz"
-
-
 rule measure:
     input:
         embedding=f"{RUN_DIR}/embeddings/epoch_{{epoch}}.npz",
@@ -46,7 +42,7 @@ rule measure:
         f"{RUN_DIR}/logs/measure_{{epoch}}.log",
     params:
         args=run_args,
-        run_dir=RUN_DIR,
+        run_dir=run_dir_of(0, 1),
     threads: threads_of("measure")
     resources:
         **resources_of("measure"),

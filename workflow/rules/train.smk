@@ -12,7 +12,7 @@ rule train:
         f"{RUN_DIR}/logs/train.log",
     params:
         args=run_args,
-        run_dir=RUN_DIR,
+        run_dir=run_dir_of(0, 0),
     threads: threads_of("train")
     resources:
         **resources_of("train"),
@@ -29,7 +29,7 @@ rule embed:
         f"{RUN_DIR}/logs/embed_{{epoch}}.log",
     params:
         args=run_args,
-        run_dir=RUN_DIR,
+        run_dir=run_dir_of(0, 1),
     threads: threads_of("embed")
     resources:
         **resources_of("embed"),
