@@ -160,8 +160,8 @@ def test_every_figure_draws_from_a_small_table(name, tmp_path):
 
 
 def test_targets_and_bad_names():
-    cfg = study_config("t3", [])
-    assert study_targets(cfg, "quick") == []  # quick lists no studies until it has a block
+    cfg = study_config("t3", ["experiment=tiny"])
+    assert study_targets(cfg, "tiny") == []  # tiny runs no studies
     from omegaconf import open_dict
 
     with open_dict(cfg):
@@ -170,6 +170,13 @@ def test_targets_and_bad_names():
                                        "results/x/figures/t3_blob_splitting.pdf",
                                        "results/x/figures/t3_blob_splitting.png"]
     assert all_figures()["t5_runtime"] == "t5"
+    quick = study_config("t3", ["experiment=quick"])
+    assert quick.study.n_points == 600  # the experiment's size override
+    assert study_config("t3", ["experiment=quick", "study.n_points=50"]).study.n_points == 50
+    assert {"t1", "t2", "t3", "t4", "t5", "s3"} <= set(
+        p.split("/")[-1][:-8] for p in study_targets(quick, "quick") if p.endswith(".parquet"))
+    with pytest.raises(ValueError, match="do not fit"):
+        study_config("t3", ["study.n_pointz=5"])
     with pytest.raises(ValueError, match="study must be one of"):
         load_study("t9")
     with pytest.raises(ValueError, match="figure must be one of"):

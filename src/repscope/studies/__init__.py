@@ -73,15 +73,18 @@ def load_study(name: str):
 
 
 def study_config(name: str, overrides=(), results_dir=None) -> DictConfig:
-    """``experiment=... +study=<name>`` composed, then the experiment's
-    ``studies.<name>`` overrides merged onto ``cfg.study``; ``study.results_dir``
-    is where the study finds the files it ``needs``."""
-    cfg = compose([f"+study={name}", *overrides])
+    """``+study=<name>`` composed with the overrides, the experiment's
+    ``studies.<name>`` block merged onto ``cfg.study``, then the ``study.*``
+    overrides on top (so the command line wins over the experiment);
+    ``study.results_dir`` is where the study finds the files it needs."""
+    mine = [o.lstrip("+") for o in overrides if o.lstrip("+").startswith("study.")]
+    cfg = compose([f"+study={name}", *(o for o in overrides if o.lstrip("+") not in mine)])
     extra = (cfg.experiment.get("studies") or {}).get(name) or {}
     try:
-        merged = OmegaConf.merge(cfg.study, extra)
-    except Exception as err:  # an unknown key in the experiment's overrides
-        raise ValueError(f"experiment.studies.{name} does not fit conf/study/{name}.yaml: {err}") from None
+        merged = OmegaConf.merge(cfg.study, extra, OmegaConf.from_dotlist(mine).get("study", {}))
+    except Exception as err:  # an unknown key, or a value of the wrong type
+        raise ValueError(f"study overrides (experiment.studies.{name}, {mine}) do not fit "
+                         f"conf/study/{name}.yaml: {err}") from None
     with open_dict(cfg):
         cfg.study = merged
         cfg.study.results_dir = None if results_dir is None else str(results_dir)
