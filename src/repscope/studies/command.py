@@ -3,7 +3,7 @@
 
 Hydra overrides (``experiment=quick``, ``study.n_points=200``, …) pass through;
 ``out=``, ``in=`` and ``results=`` are this command's own keys. ``results``
-(where a study finds the files it ``needs``) defaults to the folder two levels
+(where a study finds the files it needs) defaults to the folder two levels
 above ``out`` (``results/<exp>/studies/x.parquet`` -> ``results/<exp>``)."""
 from __future__ import annotations
 
@@ -11,29 +11,22 @@ import logging
 import time
 from pathlib import Path
 
+from ..config import split_args
 from . import figure_study, load_study, study_config
 
 log = logging.getLogger("repscope.study")
 OWN_KEYS = ("out", "in", "results")
 
 
-def _split(argv, n_positional, usage):
-    if len(argv) < n_positional or any("=" in a for a in argv[:n_positional]):
+def _parse(argv, n_positional, usage, required):
+    positional = list(argv[:n_positional])
+    if len(positional) < n_positional or any("=" in a for a in positional):
         raise SystemExit(f"usage: {usage}")
-    own, overrides = {}, []
-    for item in argv[n_positional:]:
-        key, _, value = item.partition("=")
-        if key in OWN_KEYS:
-            own[key] = value
-        else:
-            overrides.append(item)
-    return list(argv[:n_positional]), own, overrides
-
-
-def _require(own, key, usage):
-    if not own.get(key):
-        raise SystemExit(f"missing {key}=...; usage: {usage}")
-    return own[key]
+    own, overrides = split_args(argv[n_positional:], OWN_KEYS)
+    for key in required:
+        if not own.get(key):
+            raise SystemExit(f"missing {key}=...; usage: {usage}")
+    return positional, own, overrides
 
 
 def study(argv) -> int:
@@ -41,8 +34,8 @@ def study(argv) -> int:
     from ..io import save_table
 
     usage = "repscope study <name> [hydra overrides] out=<table.parquet> [results=<dir>]"
-    (name,), own, overrides = _split(argv, 1, usage)
-    out = Path(_require(own, "out", usage))
+    (name,), own, overrides = _parse(argv, 1, usage, ["out"])
+    out = Path(own["out"])
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     cfg = study_config(name, overrides, own.get("results", out.parent.parent))
     start = time.perf_counter()
@@ -57,21 +50,13 @@ def figure(argv) -> int:
     import matplotlib
 
     matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
     import pandas as pd
 
-    from ..io import atomic_path
+    from ..io import save_figure
 
     usage = "repscope figure <study> <figname> in=<table.parquet> out=<stem>"
-    (name, figname), own, _ = _split(argv, 2, usage)
+    (name, figname), own, _ = _parse(argv, 2, usage, ["in", "out"])
     if figure_study(figname) != name:
         raise ValueError(f"figure {figname!r} belongs to study {figure_study(figname)!r}, not {name!r}")
-    df = pd.read_parquet(_require(own, "in", usage))
-    fig = load_study(name).FIGURES[figname](df)
-    stem = Path(_require(own, "out", usage))
-    for ext in ("pdf", "png"):
-        path = stem.with_name(f"{stem.name}.{ext}")
-        with atomic_path(path) as tmp:
-            fig.savefig(tmp, format=ext, dpi=150, bbox_inches="tight")
-    plt.close(fig)
+    save_figure(load_study(name).FIGURES[figname](pd.read_parquet(own["in"])), own["out"])
     return 0
