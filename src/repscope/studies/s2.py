@@ -64,6 +64,8 @@ def _training(s) -> pd.DataFrame:
     if t.empty:
         raise ValueError(f"{str(path)!r} has no rows for models {sorted(labels)} with metrics "
                          f"{tr.dse_metric!r}/{tr.accuracy_metric!r} on layer {tr.layer!r}")
+    if "t" in t:
+        t = t[t.t.isna() | (t.t == tr.t)]
     t = t[(t.metric != tr.dse_metric) | (t.epoch <= tr.dse_epochs)]  # DSE: the first epochs
     keep = ["dataset", "model", "method", "seed", "epoch", "metric", "value"]
     return t[keep].assign(part="training", init=t.model.map(labels),
