@@ -1,6 +1,9 @@
 # The two commands of the README: `make run` and `make test`.
 # Both create .venv (Python 3.11) and install torch from this machine's wheels plus the package.
+# `make run` runs the quick experiment end to end (EXPERIMENT=paper for another one); the
+# workflow's jobs call the `repscope` command, so .venv/bin goes first on PATH.
 PYTHON ?= python3.11
+EXPERIMENT ?= quick
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
@@ -17,7 +20,8 @@ $(STAMP): pyproject.toml
 install: $(STAMP)
 
 run: $(STAMP)
-	$(BIN)/repscope demo
+	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/snakemake --profile workflow/profiles/default \
+		--cores all --config experiment=$(EXPERIMENT)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest

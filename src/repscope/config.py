@@ -33,6 +33,19 @@ def compose(overrides=(), config_name: str = "config") -> DictConfig:
         raise ValueError(f"invalid configuration override(s) {list(overrides)}: {err}") from None
 
 
+def split_args(argv, keys) -> tuple[dict, list[str]]:
+    """Split a command's argv into its own ``key=value`` items (``keys``, e.g.
+    ``out``, ``epoch``) and the Hydra overrides. Returns ({key: value}, overrides)."""
+    own, overrides = {}, []
+    for arg in argv:
+        key, sep, value = arg.partition("=")
+        if sep and key in keys:
+            own[key] = value
+        else:
+            overrides.append(arg)
+    return own, overrides
+
+
 def validate(cfg: DictConfig) -> DictConfig:
     """Check every group a run uses before any work starts; a bad value raises
     ValueError naming the key, the value and what is allowed."""
@@ -51,11 +64,5 @@ def parse_command(argv, keys) -> tuple[DictConfig, dict]:
     """Split a command's argv into its own ``key=value`` items (``keys``, e.g.
     ``out_dir``, ``epoch``) and Hydra overrides; compose and validate the
     config. Returns (cfg, {key: value})."""
-    own, overrides = {}, []
-    for arg in argv:
-        key, sep, value = arg.partition("=")
-        if sep and key in keys:
-            own[key] = value
-        else:
-            overrides.append(arg)
+    own, overrides = split_args(argv, keys)
     return validate(compose(overrides)), own

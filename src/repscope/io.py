@@ -67,6 +67,17 @@ def save_torch(obj, path) -> None:
         torch.save(obj, tmp)
 
 
+def save_figure(fig, stem) -> None:
+    """A matplotlib Figure as ``<stem>.pdf`` and ``<stem>.png`` (each written
+    atomically), then closed."""
+    import matplotlib.pyplot as plt
+
+    for fmt in ("pdf", "png"):
+        with atomic_path(Path(f"{stem}.{fmt}")) as tmp:
+            fig.savefig(tmp, format=fmt, bbox_inches="tight", dpi=150)
+    plt.close(fig)
+
+
 # --- run directory layout (see DESIGN.md) and the embedding cache -----------
 
 def checkpoint_path(run_dir, epoch) -> Path:

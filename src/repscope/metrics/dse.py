@@ -54,14 +54,15 @@ class SpectralSetup:
 
     def entropies(self, subsets, t=1, matrix_entry=False) -> np.ndarray:
         """Entropy of each subset of points (index arrays; None = all points,
-        which consumes the setup's distance matrix). Shape [S] for a scalar t,
-        [S, len(t)] for a sequence."""
+        which consumes the setup's distance matrix, so it is taken last). Shape
+        [S] for a scalar t, [S, len(t)] for a sequence."""
         by_size = defaultdict(list)
         for i, idx in enumerate(subsets):
-            by_size[self.n if idx is None else len(idx)].append(i)
+            by_size[None if idx is None else len(idx)].append(i)
         results = [None] * len(subsets)
-        for pos in by_size.values():
-            if subsets[pos[0]] is None:
+        for size in sorted(by_size, key=lambda s: s is None):
+            pos = by_size[size]
+            if size is None:
                 S = self.sqd[None]
                 bw = self.bw if not hasattr(self.bw, "shape") else self.bw[None]
                 self.sqd = None

@@ -137,6 +137,39 @@ def diffusion_spectral_mutual_information(
                                max_n=max_n)
 
 
+def diffusion_spectral_measures(
+        Z, clusters, *, sigma=10.0, t=1, dse=True, n_repetitions=5, seed=0, sampling="generator",
+        knn_k=10, max_n=10000, backend="torch", dtype="float64", device="cpu") -> dict:
+    """DSE(Z) and DSMI(Z; B) for every discrete reference in ``clusters``
+    ({name: labels or a precomputed cluster assignment [N]}), all from one
+    distance matrix and one bandwidth of Z, and every ``t`` from one spectrum
+    per block. Returns {"DSE": ..., name: DSMI(Z; B), ...} in bits (arrays when
+    ``t`` is a sequence); ``dse=False`` skips the full spectrum.
+
+    Equal to :func:`diffusion_spectral_entropy` and
+    :func:`diffusion_spectral_mutual_information` called one by one, except that
+    a ``sigma`` rule is resolved on all of Z also for DSE when N > ``max_n``."""
+    Z = check_points(Z)
+    check_positive(n_repetitions, "n_repetitions", integer=True)
+    plans = {}
+    for name, assignment in clusters.items():
+        assignment = to_numpy(assignment).reshape(-1)
+        check_same_length(Z.shape[0], assignment, f"clusters[{name!r}]")
+        plans[name] = _subsets(assignment, n_repetitions, Sampler(seed, sampling), max_n)
+    setup = SpectralSetup(Z, sigma, knn_k=knn_k, backend=backend, dtype=dtype, device=device)
+    subsets = [s for _, per_class in plans.values() for s in per_class]
+    if dse:
+        subsets.append(subsample(Z.shape[0], max_n, seed, sampling))
+    H = setup.entropies(subsets, t)
+    out, start = {}, 0
+    for name, (counts, per_class) in plans.items():
+        out[name] = _combine(counts, H[start:start + len(per_class)], n_repetitions)
+        start += len(per_class)
+    if dse:
+        out["DSE"] = float(H[-1]) if np.ndim(H[-1]) == 0 else H[-1]
+    return out
+
+
 def classic_shannon_mutual_information(
         Z, reference=None, *, num_bins_per_dim=2, reference_type="auto", n_clusters=10,
         clusters=None, n_repetitions=5, seed=0, sampling="generator",

@@ -1,0 +1,125 @@
+"""``repscope clusters``, ``repscope measure``, ``repscope aggregate`` and
+``repscope training-figures``: the workflow's steps after training. Each parses
+its arguments, composes the config and writes its outputs atomically."""
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import numpy as np
+
+from ..config import compose, split_args
+from ..io import save_npz, save_table
+
+log = logging.getLogger(__name__)
+
+
+def _args(argv, keys, usage: str) -> tuple[dict, list[str]]:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
+    own, overrides = split_args(argv, keys)
+    missing = [k for k in keys if k not in own]
+    if missing:
+        raise ValueError(f"missing argument(s) {', '.join(f'{k}=' for k in missing)}; usage: {usage}")
+    return own, overrides
+
+
+def _epoch(value: str) -> int:
+    if not value.isdigit():
+        raise ValueError(f"epoch must be a non-negative integer; got {value!r}")
+    return int(value)
+
+
+def clusters(argv) -> None:
+    """repscope clusters <hydra overrides> in=<inputs.npz> out=<clusters.npz>
+
+    Spectral clustering of the evaluation subset's inputs X (``metrics.x_clusters``
+    clusters, ``metrics.seed``), done once per dataset; keys clusters, sample_ids."""
+    from ..metrics import cluster_reference
+    from .measure import validate_metrics
+
+    own, overrides = _args(argv, ("in", "out"), clusters.__doc__.splitlines()[0])
+    m = compose(overrides).metrics
+    validate_metrics(m)
+    with np.load(own["in"], allow_pickle=False) as f:
+        X, ids = f["X"], f["sample_ids"]
+    log.info("clustering X %s into %d clusters", X.shape, m.x_clusters)
+    labels = cluster_reference(X.reshape(len(X), -1), "vector", n_clusters=m.x_clusters, seed=m.seed)
+    save_npz(own["out"], clusters=np.asarray(labels, dtype=np.int64), sample_ids=ids)
+
+
+def measure(argv) -> None:
+    """repscope measure <hydra overrides> run_dir=<run_dir> epoch=<e> clusters=<clusters.npz> out=<parquet>
+
+    Every measure of ``metrics.measures`` on every layer (``metrics.layers``) of
+    ``<run_dir>/embeddings/epoch_<e>.npz``: tidy rows layer, metric, t, value."""
+    import pandas as pd
+    from tqdm.auto import tqdm
+
+    from ..io import embedding_path, load_embeddings
+    from .measure import ACCURACY_LAYER, measure_layer, resolve_device, select_layers, validate_metrics
+
+    own, overrides = _args(argv, ("run_dir", "epoch", "clusters", "out"), measure.__doc__.splitlines()[0])
+    m = compose(overrides).metrics
+    validate_metrics(m)
+    epoch = _epoch(own["epoch"])
+    emb = load_embeddings(embedding_path(own["run_dir"], epoch))
+    with np.load(own["clusters"], allow_pickle=False) as f:
+        x_clusters, x_ids = f["clusters"], f["sample_ids"]
+    if not np.array_equal(x_ids, emb.sample_ids):
+        raise ValueError(f"clusters={own['clusters']} belong to other samples than the embedding of "
+                         f"epoch {epoch} (sample_ids differ): rebuild the dataset's inputs and clusters")
+    device = resolve_device(m)
+    rows = []
+    for layer in tqdm(select_layers(emb.layers, m), desc=f"epoch {epoch}", unit="layer"):
+        rows += [{"layer": layer, **r} for r in measure_layer(emb.layers[layer], emb.labels, x_clusters, m, device)]
+        log.info("epoch %d, layer %s: done", epoch, layer)
+    if "accuracy" in m.measures:
+        rows.append({"layer": ACCURACY_LAYER, "metric": "accuracy", "t": np.nan, "value": emb.accuracy})
+    save_table(pd.DataFrame(rows, columns=["layer", "metric", "t", "value"]), own["out"])
+
+
+def aggregate(argv) -> None:
+    """repscope aggregate experiment=<name> out=<metrics.parquet>
+
+    The experiment's tidy table (run, dataset, model, method, seed, epoch, layer,
+    metric, t, value) as <out> and the same .csv beside it, plus
+    correlations.csv (each measure against accuracy) in the same folder."""
+    import pandas as pd
+    from tqdm.auto import tqdm
+
+    from .aggregate import correlations, tidy
+    from .plan import load_plan
+
+    own, _ = _args(argv, ("experiment", "out"), aggregate.__doc__.splitlines()[0])
+    plan = load_plan(own["experiment"])
+    parts = [(run, e, pd.read_parquet(plan.metrics_path(run, e)))
+             for run in tqdm(plan.runs, desc="aggregate", unit="run") for e in plan.epochs]
+    table = tidy(parts)
+    out = Path(own["out"])
+    save_table(table, out)
+    save_table(table, out.with_suffix(".csv"))
+    save_table(correlations(table), out.parent / "correlations.csv")
+    log.info("%d rows from %d runs x %d epochs", len(table), len(plan.runs), len(plan.epochs))
+
+
+def training_figures(argv) -> None:
+    """repscope training-figures experiment=<name> in=<metrics.parquet> out_dir=<folder>
+
+    Every S1 figure of the experiment (each measure against epoch and against
+    accuracy) as <out_dir>/<figure>.pdf and .png."""
+    import pandas as pd
+    from omegaconf import OmegaConf
+    from tqdm.auto import tqdm
+
+    from ..figures.training import DRAW
+    from ..io import save_figure
+    from .plan import load_plan
+
+    own, _ = _args(argv, ("experiment", "in", "out_dir"), training_figures.__doc__.splitlines()[0])
+    plan = load_plan(own["experiment"])
+    table = pd.read_parquet(own["in"])
+    groups = plan.cfg.experiment.get("model_groups")
+    groups = None if groups is None else OmegaConf.to_container(groups)
+    for name, fig in tqdm(plan.figures.items(), desc="figures", unit="figure"):
+        kwargs = {"model_groups": groups} if fig.kind == "accuracy" else {}
+        save_figure(DRAW[fig.kind](table, fig.metric, fig.t, **kwargs), Path(own["out_dir"]) / name)

@@ -1,0 +1,106 @@
+"""The measures of one checkpoint (study S1): DSE(Z), CSE(Z), DSMI(Z; Y),
+CSMI(Z; Y), DSMI(Z; X), CSMI(Z; X) per layer, plus accuracy, as tidy rows
+(layer, metric, t, value). Settings come from ``conf/metrics/``.
+
+The diffusion measures of a layer share one distance matrix and bandwidth,
+and every t comes from the same spectra
+(:func:`repscope.metrics.diffusion_spectral_measures`); X enters through its
+cluster assignment, computed once per dataset."""
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+
+from .._validate import check_choice, check_positive
+from ..metrics import (classic_shannon_entropy, classic_shannon_mutual_information,
+                       diffusion_spectral_measures)
+from ..metrics.sampling import SAMPLING
+from ..spectral import BACKENDS, BANDWIDTH_RULES, DTYPES
+
+MEASURES = ("DSE", "CSE", "DSMI_Y", "CSMI_Y", "DSMI_X", "CSMI_X", "accuracy")
+SPECTRAL = ("DSE", "DSMI_Y", "DSMI_X")  # these depend on the diffusion time t
+ACCURACY_LAYER = "penultimate"  # accuracy is reported once per epoch, on this layer's row
+
+
+def validate_metrics(m) -> None:
+    """Check ``cfg.metrics`` before any work; ValueError naming the key."""
+    measures = list(m.measures)
+    bad = [x for x in measures if x not in MEASURES]
+    if not measures or bad:
+        raise ValueError(f"metrics.measures: unknown measure(s) {bad or measures}; "
+                         f"valid choices: {list(MEASURES)}")
+    ts = list(m.t)
+    if not ts:
+        raise ValueError("metrics.t must be a non-empty list of diffusion times")
+    for t in ts:
+        check_positive(t, "metrics.t")
+    if isinstance(m.sigma, str):
+        check_choice(m.sigma, "metrics.sigma", BANDWIDTH_RULES)
+    else:
+        check_positive(m.sigma, "metrics.sigma")
+    layers = m.layers
+    if layers != "all" and (isinstance(layers, str) or not list(layers)):
+        raise ValueError(f"metrics.layers must be 'all' or a non-empty list of layer names; got {layers!r}")
+    for key in ("knn_k", "n_repetitions", "cse_bins", "x_clusters"):
+        check_positive(m[key], f"metrics.{key}", integer=True)
+    if m.max_n is not None:
+        check_positive(m.max_n, "metrics.max_n", integer=True)
+    if isinstance(m.seed, bool) or not isinstance(m.seed, numbers.Integral):
+        raise ValueError(f"metrics.seed must be an integer; got {m.seed!r}")
+    check_choice(m.sampling, "metrics.sampling", SAMPLING)
+    check_choice(m.backend, "metrics.backend", BACKENDS)
+    check_choice(m.dtype, "metrics.dtype", DTYPES)
+    device = str(m.device)
+    if not (device in ("auto", "cpu", "cuda") or device.startswith("cuda:")):
+        raise ValueError(f"metrics.device must be 'auto', 'cpu', 'cuda' or 'cuda:<i>'; got {device!r}")
+    if m.backend == "numpy" and device not in ("auto", "cpu"):
+        raise ValueError(f"metrics.device must be 'cpu' or 'auto' with metrics.backend='numpy'; got {device!r}")
+
+
+def resolve_device(m) -> str:
+    """``metrics.device``; ``auto`` is CUDA when torch sees a GPU, else the CPU."""
+    if m.device != "auto":
+        return str(m.device)
+    if m.backend == "numpy":
+        return "cpu"
+    import torch
+
+    return "cuda" if torch.cuda.is_available() else "cpu"
+
+
+def measure_layer(Z, labels, x_clusters, m, device: str = "cpu") -> list[dict]:
+    """Rows {metric, t, value} of the requested ``m.measures`` (minus accuracy)
+    for one layer's Z [N, D], the labels Y [N] and the clusters of X [N]."""
+    wanted = set(m.measures)
+    sampling = dict(seed=m.seed, sampling=m.sampling, max_n=m.max_n)
+    refs = {"DSMI_Y": labels, "DSMI_X": x_clusters}
+    rows = []
+    if wanted & set(SPECTRAL):
+        ts = [float(t) for t in m.t]
+        values = diffusion_spectral_measures(
+            Z, {k: v for k, v in refs.items() if k in wanted}, sigma=m.sigma, t=ts,
+            dse="DSE" in wanted, n_repetitions=m.n_repetitions, knn_k=m.knn_k, backend=m.backend,
+            dtype=m.dtype, device=device, **sampling)
+        rows += [{"metric": k, "t": t, "value": float(v)} for k in SPECTRAL if k in values
+                 for t, v in zip(ts, values[k])]
+    if "CSE" in wanted:
+        rows.append({"metric": "CSE", "t": np.nan,
+                     "value": classic_shannon_entropy(Z, m.cse_bins, **sampling)})
+    for name, ref in (("CSMI_Y", labels), ("CSMI_X", x_clusters)):
+        if name in wanted:
+            mi = classic_shannon_mutual_information(
+                Z, clusters=ref, num_bins_per_dim=m.cse_bins, n_repetitions=m.n_repetitions, **sampling).mi
+            rows.append({"metric": name, "t": np.nan, "value": float(mi)})
+    return rows
+
+
+def select_layers(available, m) -> list[str]:
+    """The layers of an embedding file to measure (``metrics.layers``)."""
+    if m.layers == "all":
+        return list(available)
+    missing = [name for name in m.layers if name not in available]
+    if missing:
+        raise ValueError(f"metrics.layers: layer(s) {missing} are not in the embedding file; "
+                         f"it has {list(available)}")
+    return list(m.layers)

@@ -1,0 +1,188 @@
+"""What an experiment runs, as the Snakefile expands it: the runs (dataset ×
+model × method × seed), the evaluated epochs, the datasets whose inputs are
+clustered and the figures — all read from the composed Hydra config (the same
+one every job composes) and checked before any work starts."""
+from __future__ import annotations
+
+import numbers
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+
+from ..config import choices, compose
+from .measure import SPECTRAL, validate_metrics
+
+GRID_GROUPS = ("dataset", "model", "method")
+RESOURCE_KEYS = {"threads": 1, "mem_mb": 1, "runtime": 1, "gpu": 0}  # key: smallest allowed value
+SNAKEMAKE_CONFIG = {"experiment": "quick"}  # `snakemake --config` keys and their defaults
+RULES = ("train", "embed", "inputs", "clusters", "measure", "aggregate", "figure")
+
+
+@dataclass(frozen=True)
+class Run:
+    """One training run of the grid; ``name`` is its folder under runs/."""
+
+    dataset: str
+    model: str
+    method: str
+    seed: int
+
+    @property
+    def name(self) -> str:
+        return f"{self.dataset}-{self.model}-{self.method}-s{self.seed}"
+
+    @property
+    def overrides(self) -> list[str]:
+        return [f"dataset={self.dataset}", f"model={self.model}", f"method={self.method}",
+                f"seed={self.seed}"]
+
+
+@dataclass(frozen=True)
+class Figure:
+    """One S1 figure: a measure (at one diffusion time t, for the spectral
+    ones) against ``epoch`` or against ``accuracy``."""
+
+    kind: str
+    metric: str
+    t: float | None = None
+
+    @property
+    def name(self) -> str:
+        return f"{self.kind}_{self.metric}" + ("" if self.t is None else f"_t{self.t:g}")
+
+    @property
+    def args(self) -> list[str]:
+        return [f"kind={self.kind}", f"metric={self.metric}"] + ([] if self.t is None else [f"t={self.t:g}"])
+
+
+@dataclass(frozen=True)
+class Plan:
+    experiment: str
+    cfg: object  # the composed DictConfig of experiment=<experiment>
+    runs: tuple
+    epochs: tuple
+
+    @property
+    def root(self) -> Path:
+        return Path("results") / self.experiment
+
+    @property
+    def datasets(self) -> list[str]:
+        return list(dict.fromkeys(r.dataset for r in self.runs))
+
+    def run(self, name: str) -> Run:
+        return self._by_name[name]
+
+    @cached_property
+    def _by_name(self) -> dict:
+        return {r.name: r for r in self.runs}
+
+    def run_dir(self, run: Run) -> Path:
+        return self.root / "runs" / run.name
+
+    def metrics_path(self, run: Run, epoch: int) -> Path:
+        return self.run_dir(run) / "metrics" / f"epoch_{epoch}.parquet"
+
+    @cached_property
+    def figures(self) -> dict[str, Figure]:
+        ts = [float(t) for t in self.cfg.metrics.t]
+        figs = []
+        for kind in ("epoch", "accuracy"):
+            for metric in self.cfg.metrics.measures:
+                if kind == "accuracy" and metric == "accuracy":
+                    continue
+                figs += [Figure(kind, metric, t) for t in ts] if metric in SPECTRAL else [Figure(kind, metric)]
+        return {f.name: f for f in figs}
+
+    def resources(self, rule: str) -> dict:
+        return dict(self.cfg.resources[rule])
+
+
+def _check_names(values, key: str, allowed) -> list:
+    if not isinstance(values, (list, tuple)) or not values:
+        raise ValueError(f"{key} must be a non-empty list; got {values!r}")
+    bad = [v for v in values if v not in allowed]
+    if bad:
+        raise ValueError(f"{key}: unknown option(s) {bad}; valid choices: {sorted(allowed)}")
+    if len(set(values)) != len(values):
+        raise ValueError(f"{key} lists an option twice: {list(values)}")
+    return list(values)
+
+
+def _is_int(v, minimum: int) -> bool:
+    return isinstance(v, numbers.Integral) and not isinstance(v, bool) and v >= minimum
+
+
+def _grid(exp) -> list[Run]:
+    grid = exp.get("grid")
+    keys = list(GRID_GROUPS) + ["seed"]
+    if grid is None or sorted(grid) != sorted(keys):
+        raise ValueError(f"experiment.grid must have exactly the keys {keys}; "
+                         f"got {None if grid is None else sorted(grid)}")
+    names = {g: _check_names(list(grid[g]), f"experiment.grid.{g}", choices(g)) for g in GRID_GROUPS}
+    seeds = list(grid.seed)
+    if not seeds or not all(_is_int(s, 0) for s in seeds) or len(set(seeds)) != len(seeds):
+        raise ValueError(f"experiment.grid.seed must be a non-empty list of distinct non-negative "
+                         f"integers; got {seeds}")
+    return [Run(d, m, k, int(s)) for d in names["dataset"] for m in names["model"]
+            for k in names["method"] for s in seeds]
+
+
+def _epochs(cfg) -> tuple:
+    epochs = cfg.train.get("epochs")
+    if not _is_int(epochs, 0):
+        raise ValueError(f"train.epochs must be a non-negative integer; got {epochs!r}")
+    chosen = cfg.experiment.get("eval_epochs")
+    if chosen is None:
+        return tuple(range(epochs + 1))
+    chosen = list(chosen)
+    if not chosen or not all(_is_int(e, 0) and e <= epochs for e in chosen):
+        raise ValueError(f"experiment.eval_epochs must be null or a non-empty list of epochs in "
+                         f"0..train.epochs={epochs}; got {chosen}")
+    return tuple(sorted(set(chosen)))
+
+
+def _check_resources(cfg) -> None:
+    res = cfg.get("resources")
+    missing = [r for r in RULES if res is None or r not in res]
+    if missing:
+        raise ValueError(f"resources must declare every rule {list(RULES)}; missing {missing}")
+    for rule in RULES:
+        for key, low in RESOURCE_KEYS.items():
+            value = res[rule].get(key)
+            if not _is_int(value, low):
+                raise ValueError(f"resources.{rule}.{key} must be an integer >= {low}; got {value!r}")
+
+
+def _check_model_groups(exp, models) -> None:
+    groups = exp.get("model_groups")
+    if groups is None:
+        return
+    listed = [m for g in groups.values() for m in g]
+    _check_names(listed, "experiment.model_groups", models)
+    if sorted(listed) != sorted(models):
+        raise ValueError(f"experiment.model_groups must place every model of the grid in one group; "
+                         f"grid models {sorted(models)}, grouped {sorted(listed)}")
+
+
+def load_plan(experiment: str) -> Plan:
+    """Compose ``experiment=<experiment>`` and check everything the workflow
+    expands; a bad value raises ValueError naming the key and the valid choices."""
+    _check_names([experiment], "experiment", choices("experiment"))
+    cfg = compose([f"experiment={experiment}"])
+    if cfg.experiment.get("name") != experiment:
+        raise ValueError(f"experiment.name must equal the experiment's file name {experiment!r} "
+                         f"(results land in results/<name>/); got {cfg.experiment.get('name')!r}")
+    runs = _grid(cfg.experiment)
+    validate_metrics(cfg.metrics)
+    _check_resources(cfg)
+    _check_model_groups(cfg.experiment, list(dict.fromkeys(r.model for r in runs)))
+    return Plan(experiment, cfg, tuple(runs), _epochs(cfg))
+
+
+def experiment_from(snakemake_config) -> str:
+    """The experiment named by ``snakemake --config experiment=NAME`` (default quick)."""
+    unknown = sorted(set(snakemake_config) - set(SNAKEMAKE_CONFIG))
+    if unknown:
+        raise ValueError(f"unknown --config key(s) {unknown}; allowed: {sorted(SNAKEMAKE_CONFIG)}")
+    return str({**SNAKEMAKE_CONFIG, **snakemake_config}["experiment"])

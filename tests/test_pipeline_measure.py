@@ -1,0 +1,108 @@
+"""The per-checkpoint measures: the pipeline's shared-kernel computation
+against the measures called one by one, and the checks of conf/metrics."""
+import numpy as np
+import pytest
+from omegaconf import OmegaConf
+
+from repscope.config import compose
+from repscope.metrics import (classic_shannon_entropy, classic_shannon_mutual_information,
+                              diffusion_spectral_entropy, diffusion_spectral_measures,
+                              diffusion_spectral_mutual_information)
+from repscope.pipeline.measure import (MEASURES, measure_layer, select_layers, validate_metrics)
+
+
+def _metrics(**changes):
+    m = compose([]).metrics
+    for key, value in changes.items():
+        OmegaConf.update(m, key, value)
+    return m
+
+
+@pytest.fixture
+def data(rng):
+    n, d, k = 120, 6, 4
+    y = rng.integers(0, k, n)
+    Z = rng.normal(size=(k, d))[y] * 2 + rng.normal(size=(n, d))
+    x = rng.integers(0, 3, n)
+    return Z, y, x
+
+
+@pytest.mark.parametrize("sigma,max_n", [(10.0, None), ("median", None), (3.0, 80)])
+def test_shared_kernel_equals_measures_one_by_one(data, sigma, max_n):
+    Z, y, x = data
+    ts = [1.0, 2.0, 5.0]
+    common = dict(sigma=sigma, t=ts, max_n=max_n, seed=3, backend="numpy")
+    got = diffusion_spectral_measures(Z, {"Y": y, "X": x}, n_repetitions=4, **common)
+    assert sorted(got) == ["DSE", "X", "Y"]
+    if max_n is None or not isinstance(sigma, str):
+        np.testing.assert_allclose(got["DSE"], diffusion_spectral_entropy(Z, **common), rtol=0, atol=1e-10)
+    for name, ref in (("Y", y), ("X", x)):
+        one = diffusion_spectral_mutual_information(Z, clusters=ref, n_repetitions=4, **common).mi
+        np.testing.assert_allclose(got[name], one, rtol=0, atol=1e-10)
+
+
+def test_shared_kernel_single_class_and_without_dse(data):
+    Z, _, _ = data
+    one_class = np.zeros(len(Z), dtype=int)  # every random subset is all of Z: MI = 0
+    got = diffusion_spectral_measures(Z, {"B": one_class}, t=1, backend="numpy", max_n=None)
+    assert abs(got["B"]) < 1e-9
+    assert got["DSE"] == pytest.approx(diffusion_spectral_entropy(Z, backend="numpy", max_n=None), abs=1e-10)
+    assert "DSE" not in diffusion_spectral_measures(Z, {"B": one_class}, dse=False, backend="numpy")
+
+
+def test_measure_layer_rows_match_direct_calls(data):
+    Z, y, x = data
+    m = _metrics(t=[1, 3], n_repetitions=3, sigma="median")
+    rows = measure_layer(Z, y, x, m)
+    got = {(r["metric"], None if np.isnan(r["t"]) else r["t"]): r["value"] for r in rows}
+    assert {k for k, _ in got} == set(MEASURES) - {"accuracy"}
+    kw = dict(sigma="median", max_n=None, seed=0, backend="numpy")
+    for t in (1.0, 3.0):
+        assert got[("DSE", t)] == pytest.approx(diffusion_spectral_entropy(Z, t=t, **kw), abs=1e-10)
+        assert got[("DSMI_Y", t)] == pytest.approx(
+            diffusion_spectral_mutual_information(Z, clusters=y, t=t, n_repetitions=3, **kw).mi, abs=1e-10)
+        assert got[("DSMI_X", t)] == pytest.approx(
+            diffusion_spectral_mutual_information(Z, clusters=x, t=t, n_repetitions=3, **kw).mi, abs=1e-10)
+    assert got[("CSE", None)] == classic_shannon_entropy(Z, 2, max_n=None)
+    assert got[("CSMI_Y", None)] == classic_shannon_mutual_information(Z, clusters=y, n_repetitions=3,
+                                                                       max_n=None).mi
+    assert got[("CSMI_X", None)] == classic_shannon_mutual_information(Z, clusters=x, n_repetitions=3,
+                                                                       max_n=None).mi
+
+
+def test_measure_layer_computes_only_what_is_asked(data):
+    Z, y, x = data
+    rows = measure_layer(Z, y, x, _metrics(measures=["DSMI_X", "CSE"]))
+    assert sorted(r["metric"] for r in rows) == ["CSE", "DSMI_X"]
+
+
+@pytest.mark.parametrize("key,value,match", [
+    ("measures", ["DSE", "entropy"], r"unknown measure\(s\) \['entropy'\]; valid choices: \['DSE'"),
+    ("measures", [], "unknown measure"),
+    ("t", [1, 0], "metrics.t must be a positive number"),
+    ("t", [], "non-empty list"),
+    ("sigma", "silverman", r"metrics.sigma must be one of \['knn', 'median', 'sqrt_dim'\]"),
+    ("sigma", -1.0, "metrics.sigma must be a positive number"),
+    ("layers", "penultimate", "'all' or a non-empty list"),
+    ("n_repetitions", 0, "metrics.n_repetitions must be a positive integer"),
+    ("max_n", -5, "metrics.max_n must be a positive integer"),
+    ("backend", "jax", r"metrics.backend must be one of \['numpy', 'torch'\]"),
+    ("device", "tpu", "metrics.device must be"),
+    ("device", "cuda", "with metrics.backend='numpy'"),
+    ("sampling", "random", "metrics.sampling must be one of"),
+])
+def test_bad_metrics_config_is_refused(key, value, match):
+    with pytest.raises(ValueError, match=match):
+        validate_metrics(_metrics(**{key: value}))
+
+
+def test_default_metrics_config_is_valid():
+    validate_metrics(compose([]).metrics)
+
+
+def test_select_layers():
+    m = _metrics()
+    assert select_layers(["layer1", "penultimate"], m) == ["layer1", "penultimate"]
+    assert select_layers(["layer1", "penultimate"], _metrics(layers=["penultimate"])) == ["penultimate"]
+    with pytest.raises(ValueError, match=r"layer\(s\) \['block9'\] are not in the embedding file"):
+        select_layers(["penultimate"], _metrics(layers=["block9"]))

@@ -1,0 +1,96 @@
+"""The experiment plan the Snakefile expands, and its checks before any work."""
+import shutil
+
+import pytest
+from omegaconf import OmegaConf
+
+from repscope import config
+from repscope.pipeline.plan import experiment_from, load_plan
+
+
+@pytest.fixture
+def conf(tmp_path, monkeypatch):
+    """A private copy of conf/ to write experiments into."""
+    dst = tmp_path / "conf"
+    shutil.copytree(config.CONF_DIR, dst)
+    monkeypatch.setattr(config, "CONF_DIR", dst)
+    return dst
+
+
+def _experiment(conf, name, changes):
+    """conf/experiment/<name>.yaml: the tiny experiment with ``changes``
+    (dotted key -> value) applied."""
+    exp = OmegaConf.load(conf / "experiment" / "tiny.yaml")
+    exp.experiment.name = name
+    for key, value in changes.items():
+        OmegaConf.update(exp, key, value, force_add=True)
+    (conf / "experiment" / f"{name}.yaml").write_text("# @package _global_\n" + OmegaConf.to_yaml(exp))
+    return name
+
+
+def test_tiny_plan():
+    plan = load_plan("tiny")
+    assert [r.name for r in plan.runs] == ["mnist1d-mlp-supervised-s1", "mnist1d-mlp-random_label-s1"]
+    assert plan.run("mnist1d-mlp-random_label-s1").overrides == [
+        "dataset=mnist1d", "model=mlp", "method=random_label", "seed=1"]
+    assert plan.epochs == (0, 1, 2)
+    assert plan.datasets == ["mnist1d"]
+    assert str(plan.metrics_path(plan.runs[0], 2)) == \
+        "results/tiny/runs/mnist1d-mlp-supervised-s1/metrics/epoch_2.parquet"
+    assert list(plan.figures) == [
+        "epoch_DSE_t1", "epoch_CSE", "epoch_DSMI_Y_t1", "epoch_CSMI_Y", "epoch_DSMI_X_t1",
+        "epoch_CSMI_X", "epoch_accuracy", "accuracy_DSE_t1", "accuracy_CSE", "accuracy_DSMI_Y_t1",
+        "accuracy_CSMI_Y", "accuracy_DSMI_X_t1", "accuracy_CSMI_X"]
+    assert plan.figures["epoch_DSE_t1"].args == ["kind=epoch", "metric=DSE", "t=1"]
+    assert plan.resources("train") == {"threads": 1, "mem_mb": 2000, "runtime": 60, "gpu": 0}
+
+
+def test_quick_and_paper_grids():
+    quick = load_plan("quick")
+    assert len(quick.runs) == 2 * 2 * 3 * 2 and quick.epochs == tuple(range(21))
+    assert quick.cfg.dataset.eval_n == 1000
+    paper = load_plan("paper")
+    assert len(paper.runs) == 3 * 6 * 3 * 3 and paper.epochs == tuple(range(201))
+    assert paper.datasets == ["mnist", "cifar10", "stl10"]
+    assert paper.resources("train")["gpu"] == 1
+
+
+def test_several_t_and_chosen_epochs(conf):
+    plan = load_plan(_experiment(conf, "two_t", {"metrics.t": [1, 2.5], "experiment.eval_epochs": [2, 0]}))
+    assert plan.epochs == (0, 2)
+    assert "epoch_DSE_t2.5" in plan.figures and "accuracy_DSMI_X_t1" in plan.figures
+
+
+@pytest.mark.parametrize("changes,match", [
+    ({"experiment.grid.dataset": ["mnist1d", "imagenet"]},
+     r"experiment.grid.dataset: unknown option\(s\) \['imagenet'\]; valid choices: \[.*'mnist1d'"),
+    ({"experiment.grid.model": ["mlp", "mlp"]}, "lists an option twice"),
+    ({"experiment.grid.method": []}, "experiment.grid.method must be a non-empty list"),
+    ({"experiment.grid.method": ["dino"]}, r"unknown option\(s\) \['dino'\]; valid choices: \[.*'supervised'"),
+    ({"experiment.grid.seed": [1, -2]}, "experiment.grid.seed must be a non-empty list of distinct"),
+    ({"experiment.grid.layer": ["x"]}, "experiment.grid must have exactly the keys"),
+    ({"train.epochs": -1}, "train.epochs must be a non-negative integer; got -1"),
+    ({"experiment.eval_epochs": [0, 3]}, r"eval_epochs must be .* 0..train.epochs=2; got \[0, 3\]"),
+    ({"metrics.measures": ["DSE", "KSG"]}, r"unknown measure\(s\) \['KSG'\]; valid choices"),
+    ({"resources.measure.mem_mb": 0}, "resources.measure.mem_mb must be an integer >= 1"),
+    ({"experiment.model_groups": {"small": ["cnn"]}}, r"model_groups: unknown option\(s\) \['cnn'\]"),
+])
+def test_bad_experiment_is_refused_with_the_valid_choices(conf, changes, match):
+    name = _experiment(conf, "bad", changes)
+    with pytest.raises(ValueError, match=match):
+        load_plan(name)
+
+
+def test_experiment_name_must_match_its_file(conf):
+    (conf / "experiment" / "copy.yaml").write_text((conf / "experiment" / "tiny.yaml").read_text())
+    with pytest.raises(ValueError, match="experiment.name must equal the experiment's file name 'copy'"):
+        load_plan("copy")
+
+
+def test_unknown_experiment_and_config_keys():
+    with pytest.raises(ValueError, match=r"experiment: unknown option\(s\) \['huge'\]; valid choices: .*'paper'"):
+        load_plan("huge")
+    assert experiment_from({}) == "quick"
+    assert experiment_from({"experiment": "paper"}) == "paper"
+    with pytest.raises(ValueError, match=r"unknown --config key\(s\) \['experimnt'\]; allowed: \['experiment'\]"):
+        experiment_from({"experimnt": "paper"})

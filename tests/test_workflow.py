@@ -1,0 +1,90 @@
+"""The Snakemake workflow end to end: the tiny experiment in a temporary
+working directory (results, a second run with nothing to do, one deleted
+embedding rerunning only what depends on it), and the paper experiment's
+full plan, made offline."""
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from repscope.pipeline.plan import load_plan
+
+REPO = Path(__file__).resolve().parents[1]
+PIPELINE_RULES = ("train", "embed", "inputs", "clusters", "measure", "aggregate", "figures", "all")
+
+
+def snakemake(workdir, *args) -> str:
+    """Run this checkout's Snakefile in ``workdir`` on 2 cores; stdout + stderr."""
+    env = dict(os.environ, OMP_NUM_THREADS="1",
+               PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
+               PYTHONPATH=os.pathsep.join([str(REPO / "src"), os.environ.get("PYTHONPATH", "")]))
+    proc = subprocess.run(
+        [sys.executable, "-m", "snakemake", "--snakefile", str(REPO / "Snakefile"), "--directory",
+         str(workdir), "--profile", str(REPO / "workflow" / "profiles" / "default"), "--cores", "2",
+         *args], cwd=workdir, env=env, capture_output=True, text=True)
+    out = proc.stdout + proc.stderr
+    assert proc.returncode == 0, out[-4000:]
+    return out
+
+
+def job_counts(out: str) -> dict:
+    """The 'Job stats' table of a (dry) run: {rule: number of jobs}."""
+    table = out.split("Job stats:", 1)[1].split("total", 1)[0]
+    return {m.group(1): int(m.group(2)) for m in re.finditer(r"^(\w+)\s+(\d+)\s*$", table, re.M)}
+
+
+def _mtimes(root: Path) -> dict:
+    return {p.relative_to(root): p.stat().st_mtime_ns for p in root.rglob("*") if p.is_file()}
+
+
+@pytest.mark.slow
+def test_tiny_experiment_end_to_end(tmp_path):
+    snakemake(tmp_path, "--config", "experiment=tiny")
+    plan = load_plan("tiny")
+    root = tmp_path / plan.root
+    table = pd.read_parquet(root / "tables" / "metrics.parquet")
+    assert sorted(table.run.unique()) == sorted(r.name for r in plan.runs)
+    assert sorted(table.epoch.unique()) == [0, 1, 2]
+    per_checkpoint = table.groupby(["run", "epoch"]).metric.apply(sorted)
+    assert all(m == sorted(["DSE", "CSE", "DSMI_Y", "CSMI_Y", "DSMI_X", "CSMI_X", "accuracy"])
+               for m in per_checkpoint)
+    assert table.value.notna().all()
+    assert len(pd.read_csv(root / "tables" / "metrics.csv")) == len(table)
+    assert {"pearson", "spearman"} <= set(pd.read_csv(root / "tables" / "correlations.csv").columns)
+    for name in plan.figures:
+        assert (root / "figures" / f"{name}.pdf").stat().st_size > 0
+        assert (root / "figures" / f"{name}.png").stat().st_size > 0
+
+    assert "Nothing to be done" in snakemake(tmp_path, "--dry-run", "--config", "experiment=tiny")
+
+    victim = plan.run_dir(plan.runs[0]) / "embeddings" / "epoch_1.npz"
+    (tmp_path / victim).unlink()
+    assert job_counts(snakemake(tmp_path, "--dry-run", "--config", "experiment=tiny")) == {
+        "embed": 1, "measure": 1, "aggregate": 1, "figures": 1, "all": 1}
+    before = _mtimes(root)
+    snakemake(tmp_path, "--config", "experiment=tiny")
+    after = _mtimes(root)
+    changed = {str(p) for p in after if before.get(p) != after[p]}
+    run = f"runs/{plan.runs[0].name}"
+    expected = {f"{run}/embeddings/epoch_1.npz", f"{run}/metrics/epoch_1.parquet",
+                f"{run}/logs/embed_1.log", f"{run}/logs/measure_1.log", "logs/aggregate.log",
+                "logs/figures.log", "tables/metrics.parquet", "tables/metrics.csv",
+                "tables/correlations.csv"}
+    figures = {p for p in changed if p.startswith("figures/")}
+    assert changed - figures == expected
+    assert len(figures) == 2 * len(plan.figures)
+
+
+@pytest.mark.slow
+def test_paper_plans_every_job_offline(tmp_path):
+    out = snakemake(tmp_path, "--dry-run", "--quiet", "rules", "--config", "experiment=paper")
+    counts = job_counts(out)
+    runs, epochs = 3 * 6 * 3 * 3, 201
+    assert {rule: counts.get(rule) for rule in PIPELINE_RULES} == {
+        "train": runs, "embed": runs * epochs, "inputs": 3, "clusters": 3, "measure": runs * epochs,
+        "aggregate": 1, "figures": 1, "all": 1}
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".snakemake"]  # nothing fetched or written
