@@ -39,6 +39,7 @@ COMMANDS = {
     "train": "repscope.training.commands:train",
     "embed": "repscope.training.commands:embed",
     "inputs": "repscope.training.commands:inputs",
+    "layers": "repscope.layerwise.command:layers",
 }
 
 
