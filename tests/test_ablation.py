@@ -78,3 +78,12 @@ def test_conv_channels_and_bad_input(X):
         ablation_importance(net, torch.nn.ReLU(), X)
     with pytest.raises(ValueError, match="chunk"):
         ablation_importance(net, net[1], X, chunk=0)
+
+
+@pytest.mark.gpu
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs CUDA")
+def test_cuda_matches_cpu(X):
+    net = tiny()
+    cpu = ablation_importance(net, net[1], X)
+    gpu = ablation_importance(net.cuda(), net[1], X, device="cuda")
+    np.testing.assert_allclose(gpu.kl, cpu.kl, atol=1e-5)

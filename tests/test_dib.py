@@ -84,3 +84,11 @@ def test_bad_input():
         decodable_information(np.full((4, 2), np.nan), [0, 1, 0, 1])
     with pytest.raises(ValueError, match="epochs"):
         decodable_information(np.zeros((4, 2)), [0, 1, 0, 1], epochs=0)
+
+
+@pytest.mark.gpu
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs CUDA")
+def test_cuda_decoders_train():
+    y = balanced()
+    res = decodable_information(np.eye(3)[y], y, epochs=300, lr=0.1, device="cuda")
+    assert res.sufficiency == pytest.approx(np.log2(3), abs=0.05)

@@ -92,3 +92,11 @@ def test_bad_input():
         acc.value()
     with pytest.raises(ValueError, match="n_classes"):
         NC1Accumulator(1)
+
+
+@pytest.mark.gpu
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs CUDA")
+def test_cuda_matches_cpu():
+    Z, y = imbalanced(seed=2)
+    assert nc1(torch.as_tensor(Z).cuda(), y, batch_size=16, device="cuda") == pytest.approx(
+        nc1(Z, y), rel=1e-10)

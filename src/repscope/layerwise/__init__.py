@@ -29,7 +29,8 @@ def validate_layers(lcfg) -> None:
     if not measures or bad:
         raise ValueError(f"layers.measures: unknown measure(s) {bad or measures}; valid: {list(MEASURES)}")
     if lcfg.layers != "all" and (isinstance(lcfg.layers, str) or not list(lcfg.layers)):
-        raise ValueError(f"layers.layers must be 'all' or a non-empty list of layer names; got {lcfg.layers!r}")
+        raise ValueError(f"layers.layers must be 'all' or a non-empty list of layer names; "
+                         f"got {lcfg.layers!r}")
     check_choice(lcfg.input, "layers.input", (True, False))
     if isinstance(lcfg.seed, bool) or not isinstance(lcfg.seed, numbers.Integral):
         raise ValueError(f"layers.seed must be an integer; got {lcfg.seed!r}")

@@ -66,7 +66,7 @@ def layers(argv) -> None:
         "NC1": lambda: C.nc1_rows(ctx, with_input, depth, L.nc1),
         "DIB": lambda: C.dib_rows(ctx, names, depth, L.dib, L.seed),
         "MFT": lambda: C.manifold_rows(feats, y_eval, with_input, depth, L.manifold, L.seed),
-        "info_plane": lambda: C.info_plane_rows(feats, y_eval, x_eval.reshape(len(ids), -1).numpy(),
+        "info_plane": lambda: C.info_plane_rows(feats, y_eval, x_eval.reshape(len(ids), -1).cpu().numpy(),
                                                 names, depth, L.info_plane, dsmi, x_clusters),
         "ablation": lambda: C.ablation_rows(ctx, ctx.inputs(x_eval), names, depth, L.ablation, L.seed),
         "modularity": lambda: C.modularity_rows(feats, names, depth, L.modularity, L.seed),

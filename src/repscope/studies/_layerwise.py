@@ -47,7 +47,8 @@ def read_layers(s, metrics) -> pd.DataFrame:
             raise ValueError(f"the layer table {str(path)!r} does not exist; run the experiment's "
                              "layers rule first")
         df = pd.read_parquet(path)
-        keep = df.metric.isin(metrics) | df.metric.str.startswith(tuple(m for m in metrics if m.endswith("_")))
+        prefixes = tuple(m for m in metrics if m.endswith("_"))
+        keep = df.metric.isin(metrics) | df.metric.str.startswith(prefixes)
         parts.append(df[keep].assign(run=run, epoch=epoch))
     out = pd.concat(parts, ignore_index=True)
     if out.empty:

@@ -4,8 +4,6 @@ diffusion-spectral version (DSMI(T; X), DSMI(T; Y)). Binned I(X; T) saturates at
 log2 N once every sample has its own bin, which wide layers reach at once."""
 from __future__ import annotations
 
-import numpy as np
-
 from ._layerwise import by_depth, needs, read_layers
 
 __all__ = ["FIGURES", "needs", "run"]
