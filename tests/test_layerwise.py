@@ -53,11 +53,12 @@ def test_layerwise_selection_checks_runs_and_epochs():
         layerwise_selection({"runs": ["a"], "epochs": [0, 2]}, 4, 1, lcfg=lcfg)
     with pytest.raises(ValueError, match="non-empty 'runs'"):
         layerwise_selection({"runs": [], "epochs": [0]}, 4)
-    plan = load_plan("quick")  # the quick experiment measures one run of its grid layer-wise
-    runs, epochs = layerwise_selection(plan.cfg.experiment.layerwise, plan.cfg.train.epochs,
-                                       plan.cfg.train.checkpoint_every, [r.name for r in plan.runs],
-                                       plan.cfg.layers)
-    assert runs and epochs[0] == 0 and epochs[-1] == plan.cfg.train.epochs
+    for experiment in ("quick", "szt"):  # both measure runs of their grid layer-wise
+        plan = load_plan(experiment)
+        runs, epochs = layerwise_selection(
+            plan.cfg.experiment.layerwise, plan.cfg.train.epochs, plan.cfg.train.checkpoint_every,
+            [r.name for r in plan.runs], plan.cfg.layers)
+        assert runs and epochs[0] == 0 and epochs[-1] == plan.cfg.train.epochs
 
 
 @pytest.mark.parametrize("override, key", [("layers.measures=[NC2]", "layers.measures"),
