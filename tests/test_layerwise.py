@@ -7,6 +7,7 @@ import torch
 
 from repscope.cli import main
 from repscope.config import compose, validate
+from repscope.io import embedding_path, load_embeddings, save_npz
 from repscope.layerwise import layers_path, layerwise_selection
 from repscope.layerwise.compute import collect, decoder_after, hooked_layers, nc1_rows
 from repscope.metrics.nc1 import nc1
@@ -75,9 +76,16 @@ def trained(tmp_path_factory):
     root = tmp_path_factory.mktemp("results") / "tiny"
     run_dir = root / "runs" / RUN
     assert main(["train", *TINY, f"out_dir={run_dir}"]) == 0
-    for epoch in (0, 1):
-        assert main(["layers", *TINY, f"run_dir={run_dir}", f"epoch={epoch}",
+    ids = load_embeddings(embedding_path(run_dir, 1)).sample_ids
+    clusters = root / "X_clusters.npz"
+    save_npz(clusters, clusters=ids % 3, sample_ids=ids)
+    for epoch, extra in ((0, []), (1, [f"clusters={clusters}"])):  # clusters add DSMI(T; X)
+        assert main(["layers", *TINY, *extra, f"run_dir={run_dir}", f"epoch={epoch}",
                      f"out={layers_path(run_dir, epoch)}"]) == 0
+    save_npz(clusters, clusters=ids[1:] % 3, sample_ids=ids[1:])
+    with pytest.raises(ValueError, match="other samples than the evaluation subset"):
+        main(["layers", *TINY, f"clusters={clusters}", f"run_dir={run_dir}", "epoch=1",
+              f"out={root}/x.parquet"])
     return root, run_dir
 
 
@@ -99,6 +107,7 @@ def test_layers_command_writes_every_measure(trained):
         assert df.groupby("layer").depth.first().to_dict() == {
             "input": 0, "layer1": 1, "penultimate": 2, "layer1>penultimate": 1}
     assert not first.metric.str.startswith("ablation").any()  # ablation: final epoch only
+    assert "DSMI_X" not in set(first.metric) and "DSMI_X" in set(last.metric)
     kl = last[last.metric == "ablation_KL_neuron"]
     assert sorted(kl.groupby("layer").size().tolist()) == [8, 16]
     assert (last.metric == "ablation_KL_direction").sum() == 2 * 4

@@ -13,12 +13,10 @@ log = logging.getLogger("repscope.layers")
 def layers(argv) -> None:
     import pandas as pd
     import torch
-    from omegaconf import OmegaConf
     from tqdm.auto import tqdm
 
     from ..config import parse_command
     from ..io import checkpoint_path, save_table
-    from ..pipeline.measure import resolve_device
     from ..training.context import RunContext
     from . import COLUMNS, validate_layers
     from . import compute as C
@@ -50,24 +48,15 @@ def layers(argv) -> None:
     x_eval, y_eval = ctx.dataset.x_test[ids], ctx.dataset.y_test[ids].numpy()
     feats = {n: v.cpu().numpy() for n, v in C.collect(ctx, x_eval, with_input).items()} \
         if wanted & {"MFT", "info_plane", "modularity"} else {}
-    x_clusters, dsmi = None, None
-    if L.info_plane.dsmi:
-        refs = ["DSMI_Y"]
-        if own.get("clusters"):
-            with np.load(own["clusters"], allow_pickle=False) as f:
-                if not np.array_equal(f["sample_ids"], ids):
-                    raise ValueError(f"clusters={own['clusters']} belong to other samples than the "
-                                     "evaluation subset: rebuild the dataset's inputs and clusters")
-                x_clusters = f["clusters"]
-            refs.append("DSMI_X")
-        dsmi = OmegaConf.merge(cfg.metrics, {"measures": refs})
-        dsmi.device = resolve_device(dsmi)
+    dsmi, x_clusters = (_dsmi_settings(cfg, own.get("clusters"), ids)
+                        if "info_plane" in wanted and L.info_plane.dsmi else (None, None))
     steps = {
         "NC1": lambda: C.nc1_rows(ctx, with_input, depth, L.nc1),
         "DIB": lambda: C.dib_rows(ctx, names, depth, L.dib, L.seed),
         "MFT": lambda: C.manifold_rows(feats, y_eval, with_input, depth, L.manifold, L.seed),
-        "info_plane": lambda: C.info_plane_rows(feats, y_eval, x_eval.reshape(len(ids), -1).cpu().numpy(),
-                                                names, depth, L.info_plane, dsmi, x_clusters),
+        "info_plane": lambda: C.info_plane_rows(
+            feats, y_eval, x_eval.reshape(len(ids), -1).cpu().numpy(), names, depth, L.info_plane,
+            dsmi, x_clusters),
         "ablation": lambda: C.ablation_rows(ctx, ctx.inputs(x_eval), names, depth, L.ablation, L.seed),
         "modularity": lambda: C.modularity_rows(feats, names, depth, L.modularity, L.seed),
     }
@@ -76,3 +65,23 @@ def layers(argv) -> None:
         rows += steps[name]()
         log.info("epoch %d: %s done (%d layers)", epoch, name, len(names))
     save_table(pd.DataFrame(rows, columns=COLUMNS), own["out"])
+
+
+def _dsmi_settings(cfg, clusters, ids):
+    """The experiment's metrics settings restricted to DSMI(T; Y) and, with the
+    clustered inputs of the evaluation subset, DSMI(T; X); and those clusters."""
+    from omegaconf import OmegaConf
+
+    from ..pipeline.measure import resolve_device, validate_metrics
+
+    x_clusters = None
+    if clusters:
+        with np.load(clusters, allow_pickle=False) as f:
+            if not np.array_equal(f["sample_ids"], ids):
+                raise ValueError(f"clusters={clusters} belong to other samples than the evaluation "
+                                 "subset: rebuild the dataset's inputs and clusters")
+            x_clusters = f["clusters"]
+    m = OmegaConf.merge(cfg.metrics, {"measures": ["DSMI_Y"] + (["DSMI_X"] if clusters else [])})
+    validate_metrics(m)
+    m.device = resolve_device(m)
+    return m, x_clusters
