@@ -171,6 +171,35 @@ def test_embed_and_inputs_commands(tmp_path):
         assert np.array_equal(f["labels"], first["labels"])
 
 
+def test_timm_simclr_on_cifar10_files_in_the_paper_setting(tmp_path, rng, monkeypatch):
+    """timm backbone + SimCLR with colour jitter, images resized to the model
+    size: the GPU paper path, at toy size on the CPU."""
+    import torchvision.datasets.cifar as cifar
+
+    from datasets_on_disk import write_cifar10
+
+    monkeypatch.setattr(cifar, "check_integrity", lambda *a, **k: True)
+    write_cifar10(tmp_path / "data", rng)
+    cfg = validate(compose(["dataset=cifar10", f"dataset.root={tmp_path / 'data'}", "dataset.img_size=40",
+                            "dataset.channels=3", "model=timm", "model.arch=resnet10t", "model.hooks=[all]",
+                            "method=simclr", "method.probe_n=10", "train.epochs=1", "train.batch_size=8",
+                            "train.threads=1"]))
+    train(cfg, tmp_path / "run")
+    emb = load_embeddings(embedding_path(tmp_path / "run", 1))
+    assert list(emb.layers)[-1] == "penultimate" and len(emb.layers) > 2 and len(emb.labels) == 4
+    assert emb.layers["penultimate"].shape == (4, 512) and np.isfinite(emb.layers["penultimate"]).all()
+
+
+@pytest.mark.parametrize("model", ["resnet50", "resnext50_32x4d", "convnext_nano", "vit_tiny_patch16_224",
+                                   "swin_tiny_patch4_window7_224", "xcit_nano_12_p16_224"])
+def test_paper_backbone_configs(model):
+    import timm
+
+    cfg = validate(compose([f"model={model}", "dataset=cifar10", "train=paper"]))
+    assert cfg.model.name == "timm" and timm.is_model(cfg.model.arch) and cfg.train.lr == 1e-4
+    assert compose(["train=paper", "dataset=mnist"]).train.lr == 1e-5
+
+
 @pytest.mark.gpu
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="needs CUDA")
 @pytest.mark.parametrize("amp", ["bf16", "fp16"])
