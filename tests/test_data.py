@@ -125,10 +125,11 @@ def test_missing_files_name_root_and_download(tmp_path):
 @pytest.mark.parametrize("override,key", [
     ("dataset.name=imagenet", "dataset.name"), ("dataset.eval_n=-5", "dataset.eval_n"),
     ("dataset.x_size=0", "dataset.x_size"), ("dataset.channels=2", "dataset.channels"),
-    ("dataset.download=maybe", "dataset.download"), ("dataset.eval_seed=1.5", "dataset.eval_seed")])
+    ("dataset.download=maybe", "dataset.download"), ("dataset.eval_seed=1.5", "dataset.eval_seed"),
+    ("dataset.test_size=1.5", "dataset.test_size"), ("dataset.split_seed=x", "dataset.split_seed")])
 def test_bad_dataset_values_name_the_key(override, key):
     with pytest.raises(ValueError, match=key.replace(".", r"\.")):
-        validate(compose([override]))
+        validate(compose(["dataset=digits", override]))
 
 
 # --- pipeline and augmentations --------------------------------------------------
