@@ -126,7 +126,7 @@ class Trainer:
 
     def fill_missing_embeddings(self) -> None:
         """Recreate deleted embedding files from their epoch checkpoints."""
-        final = self.ctx.net.state_dict()
+        final = {k: v.clone() for k, v in self.ctx.net.state_dict().items()}
         for e in range(self.cfg.train.epochs + 1):
             ckpt = checkpoint_path(self.run_dir, e)
             if not embedding_path(self.run_dir, e).exists() and ckpt.exists():
