@@ -183,3 +183,31 @@ def test_targets_and_bad_names():
         figure_study("nope")
     with pytest.raises(ValueError, match="study.source"):
         run_study("s3", "study.source=web")
+
+
+def test_s2_dse_at_initialisation_rises_with_the_conv_std():
+    df = run_study("s2", "study.dataset=digits", "study.model=cnn", "study.conv_stds=[0.001,0.1]",
+                   "study.seeds=[1]", "study.sigma=median")
+    dse = df.set_index("conv_std").value
+    assert dse[0.1] > dse[0.001] + 0.2
+    assert (df.part == "init").all() and (df.metric == "dse").all()
+
+
+def test_s2_training_curves_come_from_the_aggregated_table(tmp_path, monkeypatch):
+    import repscope.studies.s2 as s2
+
+    rows = [dict(run=f"digits-{m}-supervised-s1", dataset="digits", model=m, method="supervised",
+                 seed=1, epoch=e, layer="penultimate", metric=k, t=t, value=float(e))
+            for m in ("cnn_init_small", "cnn_init_large", "mlp") for e in range(6)
+            for k, t in (("DSE", 1.0), ("DSE", 2.0), ("accuracy", None))]
+    (tmp_path / "tables").mkdir()
+    pd.DataFrame(rows).to_parquet(tmp_path / "tables" / "metrics.parquet")
+    monkeypatch.setattr(s2, "_init_dse", lambda cfg: [])
+    cfg = study_config("s2", ["experiment=s2_init_quick", "study.training.dse_epochs=3"],
+                       results_dir=tmp_path)
+    assert study_needs("s2", "s2_init_quick") == ["results/s2_init_quick/tables/metrics.parquet"]
+    df = s2.run(cfg)
+    assert set(df.init) == {"conv std 1e-2", "conv std 1e-1"}  # mlp runs left out
+    assert df[df.metric == "dse"].epoch.max() == 3 and df[df.metric == "accuracy"].epoch.max() == 5
+    assert len(df[df.metric == "dse"]) == 2 * 4  # t = 2 rows left out
+    assert s2.FIGURES["s2_training"](df).axes[0].lines

@@ -60,6 +60,9 @@ def build_encoder(mcfg, input_shape) -> nn.Module:
         return MLP(int(torch.Size(input_shape).numel()), list(mcfg.widths))
     if mcfg.name == "cnn":
         return CNN(input_shape, list(mcfg.channels), mcfg.kernel_size)
+    if len(input_shape) != 3:
+        raise ValueError(f"model.name='timm' needs images [C, H, W]; this dataset's samples have shape "
+                         f"{tuple(input_shape)} (use model=mlp or model=cnn)")
     from .backbone import timm_encoder
 
     return timm_encoder(mcfg, input_shape)
