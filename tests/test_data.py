@@ -1,10 +1,7 @@
 """Datasets (bundled, generated, and torchvision loaders on tiny files in each
 dataset's real on-disk format), the evaluation subset, preprocessing and
 augmentations."""
-import gzip
-import pickle
 import random
-import struct
 
 import numpy as np
 import pytest
@@ -13,6 +10,8 @@ import torch
 from repscope.config import compose, validate
 from repscope.data import Pipeline, eval_inputs, load_dataset, stratified_subset
 from repscope.data.augment import augment
+
+from datasets_on_disk import write_cifar10, write_mnist, write_stl10
 
 
 # --- stratified subset ---------------------------------------------------------
@@ -85,58 +84,9 @@ def test_eval_inputs_fixed_subset_and_downsampling():
 
 # --- torchvision loaders on tiny files in the real formats ---------------------
 
-def _idx(path, array, magic):
-    path.parent.mkdir(parents=True, exist_ok=True)
-    header = struct.pack(">I", magic) + b"".join(struct.pack(">I", d) for d in array.shape)
-    data = header + array.astype(np.uint8).tobytes()
-    path.write_bytes(data)
-    with gzip.open(f"{path}.gz", "wb") as f:  # the published files are gzipped
-        f.write(data)
-
-
-def _write_mnist(root, folder, rng):
-    split = {}
-    for prefix, n in (("train", 12), ("t10k", 10)):
-        x = rng.integers(0, 256, (n, 28, 28))
-        y = np.arange(n) % 10
-        _idx(root / folder / "raw" / f"{prefix}-images-idx3-ubyte", x, 0x0803)
-        _idx(root / folder / "raw" / f"{prefix}-labels-idx1-ubyte", y, 0x0801)
-        split[prefix] = (x, y)
-    return split
-
-
-def _write_cifar10(root, rng):
-    base = root / "cifar-10-batches-py"
-    base.mkdir(parents=True)
-    batches = {}
-    for name in [f"data_batch_{i}" for i in range(1, 6)] + ["test_batch"]:
-        x = rng.integers(0, 256, (4, 3, 32, 32)).astype(np.uint8)
-        y = list(rng.integers(0, 10, 4))
-        with open(base / name, "wb") as f:
-            pickle.dump({"data": x.reshape(4, -1), "labels": y, "batch_label": name}, f)
-        batches[name] = (x, y)
-    with open(base / "batches.meta", "wb") as f:
-        pickle.dump({"label_names": [f"c{i}" for i in range(10)]}, f)
-    return batches
-
-
-def _write_stl10(root, rng):
-    base = root / "stl10_binary"
-    base.mkdir(parents=True)
-    out = {}
-    for split, n in (("train", 3), ("test", 2), ("unlabeled", 1)):
-        x = rng.integers(0, 256, (n, 3, 96, 96)).astype(np.uint8)
-        (base / f"{split}_X.bin").write_bytes(x.transpose(0, 1, 3, 2).tobytes())  # column-major images
-        if split != "unlabeled":
-            y = rng.integers(1, 11, n).astype(np.uint8)  # 1-based on disk
-            (base / f"{split}_y.bin").write_bytes(y.tobytes())
-            out[split] = (x, y.astype(np.int64) - 1)
-    return out
-
-
 @pytest.mark.parametrize("name,folder", [("mnist", "MNIST"), ("fashion_mnist", "FashionMNIST")])
 def test_mnist_like_loaders_read_idx_files(tmp_path, rng, name, folder):
-    split = _write_mnist(tmp_path, folder, rng)
+    split = write_mnist(tmp_path, folder, rng)
     ds = load_dataset(compose([f"dataset={name}", f"dataset.root={tmp_path}"]).dataset)
     assert ds.x_train.dtype == torch.uint8 and ds.x_train.shape == (12, 1, 28, 28)
     assert np.array_equal(ds.x_train[:, 0].numpy(), split["train"][0])
@@ -147,7 +97,7 @@ def test_cifar10_loader_reads_pickle_batches(tmp_path, rng, monkeypatch):
     import torchvision.datasets.cifar as cifar
 
     monkeypatch.setattr(cifar, "check_integrity", lambda *a, **k: True)  # md5s are of the real files
-    batches = _write_cifar10(tmp_path, rng)
+    batches = write_cifar10(tmp_path, rng)
     ds = load_dataset(compose(["dataset=cifar10", f"dataset.root={tmp_path}"]).dataset)
     assert ds.x_train.shape == (20, 3, 32, 32) and ds.x_test.shape == (4, 3, 32, 32)
     assert np.array_equal(ds.x_train[:4].numpy(), batches["data_batch_1"][0])
@@ -158,7 +108,7 @@ def test_stl10_loader_reads_binary_files(tmp_path, rng, monkeypatch):
     import torchvision.datasets.stl10 as stl10
 
     monkeypatch.setattr(stl10, "check_integrity", lambda *a, **k: True)
-    out = _write_stl10(tmp_path, rng)
+    out = write_stl10(tmp_path, rng)
     ds = load_dataset(compose(["dataset=stl10", f"dataset.root={tmp_path}"]).dataset)
     assert ds.x_train.shape == (3, 3, 96, 96) and ds.x_test.shape == (2, 3, 96, 96)
     assert np.array_equal(ds.x_train.numpy(), out["train"][0])
@@ -175,10 +125,11 @@ def test_missing_files_name_root_and_download(tmp_path):
 @pytest.mark.parametrize("override,key", [
     ("dataset.name=imagenet", "dataset.name"), ("dataset.eval_n=-5", "dataset.eval_n"),
     ("dataset.x_size=0", "dataset.x_size"), ("dataset.channels=2", "dataset.channels"),
-    ("dataset.download=maybe", "dataset.download"), ("dataset.eval_seed=1.5", "dataset.eval_seed")])
+    ("dataset.download=maybe", "dataset.download"), ("dataset.eval_seed=1.5", "dataset.eval_seed"),
+    ("dataset.test_size=1.5", "dataset.test_size"), ("dataset.split_seed=x", "dataset.split_seed")])
 def test_bad_dataset_values_name_the_key(override, key):
     with pytest.raises(ValueError, match=key.replace(".", r"\.")):
-        validate(compose([override]))
+        validate(compose(["dataset=digits", override]))
 
 
 # --- pipeline and augmentations --------------------------------------------------

@@ -31,8 +31,14 @@ def validate(dcfg) -> None:
     check_choice(dcfg.get("channels"), "dataset.channels", [None, 1, 3])
     check_choice(dcfg.get("download"), "dataset.download", [True, False])
     check_choice(dcfg.get("flip"), "dataset.flip", [True, False])
-    if not isinstance(dcfg.get("eval_seed"), int):
-        raise ValueError(f"dataset.eval_seed must be an integer; got {dcfg.get('eval_seed')!r}")
+    for key in [k for k in ("eval_seed", "split_seed") if k in dcfg]:
+        if isinstance(dcfg[key], bool) or not isinstance(dcfg[key], int):
+            raise ValueError(f"dataset.{key} must be an integer; got {dcfg[key]!r}")
+    if "test_size" in dcfg:
+        size = dcfg.test_size
+        if isinstance(size, bool) or not (isinstance(size, int) and size > 0
+                                          or isinstance(size, float) and 0 < size < 1):
+            raise ValueError(f"dataset.test_size must be a positive count or a fraction in (0, 1); got {size!r}")
 
 
 def load_dataset(dcfg) -> Dataset:
