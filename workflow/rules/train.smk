@@ -10,14 +10,11 @@ rule train:
         f"{RUN_DIR}/train_log.csv",
     log:
         f"{RUN_DIR}/logs/train.log",
-    params:
-        args=run_args,
-        run_dir=run_dir_of(0, 0),
     threads: threads_of("train")
     resources:
         **resources_of("train"),
     shell:
-        "OMP_NUM_THREADS={threads} repscope train {params.args} out_dir={params.run_dir} > {log} 2>&1"
+        f"OMP_NUM_THREADS={{threads}} repscope train {SHELL_RUN_ARGS} out_dir={SHELL_RUN_DIR} > {{log}} 2>&1"
 
 
 rule embed:
@@ -27,12 +24,9 @@ rule embed:
         f"{RUN_DIR}/embeddings/epoch_{{epoch}}.npz",
     log:
         f"{RUN_DIR}/logs/embed_{{epoch}}.log",
-    params:
-        args=run_args,
-        run_dir=run_dir_of(0, 1),
     threads: threads_of("embed")
     resources:
         **resources_of("embed"),
     shell:
-        "OMP_NUM_THREADS={threads} repscope embed {params.args} out_dir={params.run_dir} "
+        f"OMP_NUM_THREADS={{threads}} repscope embed {SHELL_RUN_ARGS} out_dir={SHELL_RUN_DIR} "
         "epoch={wildcards.epoch} > {log} 2>&1"
