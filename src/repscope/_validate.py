@@ -54,7 +54,7 @@ def check_positive(value, name: str, integer: bool = False):
 def check_choice(value, name: str, allowed):
     """One of a fixed set of names."""
     if value not in allowed:
-        raise ValueError(f"{name} must be one of {sorted(allowed)}; got {value!r}")
+        raise ValueError(f"{name} must be one of {sorted(allowed, key=str)}; got {value!r}")
     return value
 
 

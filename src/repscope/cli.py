@@ -34,6 +34,9 @@ COMMANDS = {
     "measure": "repscope.pipeline.commands:measure",
     "aggregate": "repscope.pipeline.commands:aggregate",
     "training-figures": "repscope.pipeline.commands:training_figures",
+    "train": "repscope.training.commands:train",
+    "embed": "repscope.training.commands:embed",
+    "inputs": "repscope.training.commands:inputs",
 }
 
 

@@ -44,3 +44,25 @@ def split_args(argv, keys) -> tuple[dict, list[str]]:
         else:
             overrides.append(arg)
     return own, overrides
+
+
+def validate(cfg: DictConfig) -> DictConfig:
+    """Check every group a run uses before any work starts; a bad value raises
+    ValueError naming the key, the value and what is allowed."""
+    from . import data, models, training
+
+    if isinstance(cfg.get("seed"), bool) or not isinstance(cfg.get("seed"), int):
+        raise ValueError(f"seed must be an integer; got {cfg.get('seed')!r}")
+    data.validate(cfg.dataset)
+    models.validate(cfg.model)
+    training.validate_method(cfg.method)
+    training.validate_train(cfg.train)
+    return cfg
+
+
+def parse_command(argv, keys) -> tuple[DictConfig, dict]:
+    """Split a command's argv into its own ``key=value`` items (``keys``, e.g.
+    ``out_dir``, ``epoch``) and Hydra overrides; compose and validate the
+    config. Returns (cfg, {key: value})."""
+    own, overrides = split_args(argv, keys)
+    return validate(compose(overrides)), own

@@ -5,6 +5,7 @@ renamed into place, so a killed job never leaves a file that looks finished."""
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import os
 import tempfile
 from pathlib import Path
@@ -75,3 +76,40 @@ def save_figure(fig, stem) -> None:
         with atomic_path(Path(f"{stem}.{fmt}")) as tmp:
             fig.savefig(tmp, format=fmt, bbox_inches="tight", dpi=150)
     plt.close(fig)
+
+
+# --- run directory layout (see DESIGN.md) and the embedding cache -----------
+
+def checkpoint_path(run_dir, epoch) -> Path:
+    """``checkpoints/epoch_<e>.pt`` (weights after epoch e; 0 = initialisation)
+    or ``checkpoints/last.pt`` for ``epoch="last"``."""
+    name = "last.pt" if epoch == "last" else f"epoch_{int(epoch)}.pt"
+    return Path(run_dir) / "checkpoints" / name
+
+
+def embedding_path(run_dir, epoch: int) -> Path:
+    return Path(run_dir) / "embeddings" / f"epoch_{int(epoch)}.npz"
+
+
+@dataclasses.dataclass(frozen=True)
+class Embeddings:
+    """One ``embeddings/epoch_<e>.npz``: ``layers`` {name: Z [N, D] float32}
+    in file order (always with "penultimate"), ``labels`` [N] int64,
+    ``sample_ids`` [N] int64 (indices into the test split), ``accuracy``
+    (head accuracy, or the linear probe's for SimCLR), ``epoch``."""
+
+    layers: dict
+    labels: np.ndarray
+    sample_ids: np.ndarray
+    accuracy: float
+    epoch: int
+
+
+def load_embeddings(path) -> Embeddings:
+    """Read an embedding file written by ``repscope train`` / ``repscope embed``
+    (keys ``layers``, ``Z_<i>``, ``labels``, ``sample_ids``, ``accuracy``,
+    ``epoch``); no pickled objects are loaded."""
+    with np.load(path, allow_pickle=False) as f:
+        names = [str(n) for n in f["layers"]]
+        return Embeddings(layers={n: f[f"Z_{i}"] for i, n in enumerate(names)}, labels=f["labels"],
+                          sample_ids=f["sample_ids"], accuracy=float(f["accuracy"]), epoch=int(f["epoch"]))

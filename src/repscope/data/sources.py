@@ -1,0 +1,117 @@
+"""Where the raw arrays come from: one loader per ``dataset.name``.
+
+Each loader returns a :class:`Dataset` of CPU tensors at native resolution
+(uint8 images stay uint8 to keep whole datasets on the accelerator; signals
+and bundled arrays are float32 in [0, 1] or standardised). Nothing here
+downloads unless ``dataset.download`` is true (torchvision datasets only)."""
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+
+
+@dataclass
+class Dataset:
+    """Train and test splits as tensors: x [N, C, L] (signals) or [N, C, H, W]
+    (images); y [N] int64 class indices in 0..num_classes-1."""
+
+    name: str
+    x_train: torch.Tensor
+    y_train: torch.Tensor
+    x_test: torch.Tensor
+    y_test: torch.Tensor
+    num_classes: int
+
+    @property
+    def sample_shape(self) -> tuple[int, ...]:
+        return tuple(self.x_train.shape[1:])
+
+
+def _tensors(x_train, y_train, x_test, y_test):
+    return (torch.as_tensor(x_train), torch.as_tensor(np.asarray(y_train), dtype=torch.int64),
+            torch.as_tensor(x_test), torch.as_tensor(np.asarray(y_test), dtype=torch.int64))
+
+
+def load_mnist1d(dcfg) -> Dataset:
+    """MNIST-1D regenerated with the package's canonical arguments and seed
+    (``mnist1d.data.make_dataset``; its ``get_dataset`` would try a download).
+    make_dataset seeds the global numpy/random generators, so their states are
+    restored afterwards."""
+    from mnist1d.data import get_dataset_args, make_dataset
+
+    np_state, py_state = np.random.get_state(), random.getstate()
+    try:
+        d = make_dataset(get_dataset_args())
+    finally:
+        np.random.set_state(np_state)
+        random.setstate(py_state)
+    x_train = d["x"].astype(np.float32)[:, None, :]
+    x_test = d["x_test"].astype(np.float32)[:, None, :]
+    return Dataset("mnist1d", *_tensors(x_train, d["y"], x_test, d["y_test"]), num_classes=10)
+
+
+def load_digits(dcfg) -> Dataset:
+    """scikit-learn's bundled 8x8 digits (1797 images, values 0..16 scaled to
+    [0, 1]), split stratified by ``dataset.test_size`` (a count or fraction, as
+    in sklearn) with ``dataset.split_seed``."""
+    from sklearn.datasets import load_digits as sk_digits
+    from sklearn.model_selection import train_test_split
+
+    bunch = sk_digits()
+    x = (bunch.images / 16.0).astype(np.float32)[:, None, :, :]
+    y = bunch.target
+    x_tr, x_te, y_tr, y_te = train_test_split(x, y, test_size=dcfg.test_size, stratify=y,
+                                              random_state=dcfg.split_seed)
+    return Dataset("digits", *_tensors(x_tr, y_tr, x_te, y_te), num_classes=10)
+
+
+def _torchvision(dcfg, cls_name: str, split_kw) -> tuple:
+    import torchvision.datasets as tvd
+
+    cls = getattr(tvd, cls_name)
+    try:
+        return tuple(cls(root=dcfg.root, download=bool(dcfg.download), **split_kw(train))
+                     for train in (True, False))
+    except RuntimeError as err:
+        raise ValueError(
+            f"dataset.name={dcfg.name!r}: files not found under dataset.root={dcfg.root!r} ({err}); "
+            f"set dataset.download=true to fetch them (needs network) or point dataset.root at them"
+        ) from None
+
+
+def _mnist_like(cls_name: str, name: str):
+    def load(dcfg) -> Dataset:
+        tr, te = _torchvision(dcfg, cls_name, lambda train: {"train": train})
+        return Dataset(name, tr.data[:, None].clone(), tr.targets.long(), te.data[:, None].clone(),
+                       te.targets.long(), num_classes=10)
+
+    load.__doc__ = f"torchvision {cls_name} (idx files), uint8 [N, 1, 28, 28]."
+    return load
+
+
+def load_cifar10(dcfg) -> Dataset:
+    """torchvision CIFAR-10 (python pickle batches), uint8 [N, 3, 32, 32]."""
+    tr, te = _torchvision(dcfg, "CIFAR10", lambda train: {"train": train})
+    chw = lambda a: torch.from_numpy(np.ascontiguousarray(a.transpose(0, 3, 1, 2)))  # noqa: E731
+    return Dataset("cifar10", *_tensors(chw(tr.data), tr.targets, chw(te.data), te.targets),
+                   num_classes=10)
+
+
+def load_stl10(dcfg) -> Dataset:
+    """torchvision STL-10 (binary files), labelled train/test splits, uint8
+    [N, 3, 96, 96]."""
+    tr, te = _torchvision(dcfg, "STL10", lambda train: {"split": "train" if train else "test"})
+    return Dataset("stl10", *_tensors(tr.data, tr.labels, te.data, te.labels), num_classes=10)
+
+
+LOADERS = {
+    "mnist1d": load_mnist1d,
+    "digits": load_digits,
+    "mnist": _mnist_like("MNIST", "mnist"),
+    "fashion_mnist": _mnist_like("FashionMNIST", "fashion_mnist"),
+    "cifar10": load_cifar10,
+    "stl10": load_stl10,
+}

@@ -1,0 +1,57 @@
+"""``repscope train``, ``repscope embed`` and ``repscope inputs``: parse
+arguments, compose and validate the config, then call the package."""
+from __future__ import annotations
+
+import logging
+
+from ..config import parse_command
+from ..io import checkpoint_path, embedding_path, save_npz
+
+
+def _required(own: dict, key: str, usage: str) -> str:
+    if key not in own:
+        raise ValueError(f"{key}= is required; usage: {usage}")
+    return own[key]
+
+
+def train(argv) -> None:
+    """repscope train <hydra overrides> out_dir=<run_dir>"""
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
+    cfg, own = parse_command(argv, {"out_dir"})
+    from .loop import train as run_training
+
+    run_training(cfg, _required(own, "out_dir", train.__doc__))
+
+
+def embed(argv) -> None:
+    """repscope embed <hydra overrides> out_dir=<run_dir> epoch=<e|all>"""
+    import torch
+
+    from .context import RunContext
+    from .embedding import embed as embed_epoch
+
+    cfg, own = parse_command(argv, {"out_dir", "epoch"})
+    run_dir, which = _required(own, "out_dir", embed.__doc__), _required(own, "epoch", embed.__doc__)
+    if which == "all":
+        epochs = [e for e in range(cfg.train.epochs + 1) if checkpoint_path(run_dir, e).exists()]
+    elif which.isdigit():
+        epochs = [int(which)]
+    else:
+        raise ValueError(f"epoch must be a non-negative integer or 'all'; got {which!r}")
+    ctx = RunContext.build(cfg)
+    for e in epochs:
+        ckpt = checkpoint_path(run_dir, e)
+        if not ckpt.exists():
+            raise ValueError(f"epoch={e}: no checkpoint {ckpt} (train the run first)")
+        ctx.net.load_state_dict(torch.load(ckpt, map_location=ctx.device, weights_only=True)["model"])
+        save_npz(embedding_path(run_dir, e), **embed_epoch(ctx, e))
+
+
+def inputs(argv) -> None:
+    """repscope inputs <hydra overrides> out=<path.npz>  (keys X, labels, sample_ids)"""
+    from ..data import eval_inputs
+
+    cfg, own = parse_command(argv, {"out"})
+    out = _required(own, "out", inputs.__doc__)
+    X, labels, ids = eval_inputs(cfg)
+    save_npz(out, X=X, labels=labels, sample_ids=ids)

@@ -1,0 +1,159 @@
+"""The training loop. Each finished epoch writes, in this order,
+``checkpoints/epoch_<e>.pt``, ``embeddings/epoch_<e>.npz``,
+``checkpoints/last.pt`` and ``train_log.csv`` (all atomically), so a killed
+job resumes from its last finished epoch and loses at most one epoch."""
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import time
+from pathlib import Path
+
+import torch
+from omegaconf import OmegaConf
+from tqdm.auto import tqdm
+
+from ..io import checkpoint_path, embedding_path, save_config, save_npz, save_table, save_torch
+from .context import RunContext, training_labels
+from .embedding import embed
+from .objectives import cross_entropy, nt_xent
+from .schedule import warmup_cosine
+
+log = logging.getLogger(__name__)
+
+# Test-only fault injection: SIGKILL this process right after the given global
+# optimiser step, to check that a killed run resumes exactly.
+FAULT_ENV = "REPSCOPE_FAULT_AT_STEP"
+
+
+class Trainer:
+    """One run: network, optimiser (AdamW), warm-up + cosine schedule, the
+    CPU generator behind shuffling and augmentation, and the log so far."""
+
+    def __init__(self, cfg, run_dir):
+        self.cfg, self.run_dir = cfg, Path(run_dir)
+        self.ctx = ctx = RunContext.build(cfg)
+        tc, self.simclr = cfg.train, cfg.method.name == "simclr"
+        self.y_train = training_labels(cfg, ctx.dataset).to(ctx.device)
+        n = len(self.y_train)
+        self.batch_size = min(tc.batch_size, n)
+        self.steps_per_epoch = n // self.batch_size
+        params = [p for name, p in ctx.net.named_parameters()
+                  if not (self.simclr and name.startswith("head."))]
+        self.optimizer = torch.optim.AdamW(params, lr=tc.lr, weight_decay=tc.weight_decay)
+        self.scheduler = torch.optim.lr_scheduler.LambdaLR(self.optimizer, warmup_cosine(
+            tc.warmup_epochs * self.steps_per_epoch, tc.epochs * self.steps_per_epoch, tc.min_lr_ratio))
+        self.scaler = torch.amp.GradScaler("cuda", enabled=ctx.amp == torch.float16)
+        self.generator = torch.Generator().manual_seed(cfg.seed)
+        aug = cfg.method.get("augment")
+        self.augment = None if aug is None else OmegaConf.to_container(aug, resolve=True)
+        self.epoch, self.log = 0, []
+        self.fault_step = int(os.environ.get(FAULT_ENV, 0)) or None
+
+    # -- state ---------------------------------------------------------------
+    def state(self) -> dict:
+        return {"model": self.ctx.net.state_dict(), "optimizer": self.optimizer.state_dict(),
+                "scheduler": self.scheduler.state_dict(), "scaler": self.scaler.state_dict(),
+                "rng": {"generator": self.generator.get_state(), "torch": torch.get_rng_state(),
+                        "cuda": torch.cuda.get_rng_state_all() if torch.cuda.is_available() else []},
+                "epoch": self.epoch, "log": self.log}
+
+    def load_state(self, state: dict) -> None:
+        self.ctx.net.load_state_dict(state["model"])
+        self.optimizer.load_state_dict(state["optimizer"])
+        self.scheduler.load_state_dict(state["scheduler"])
+        self.scaler.load_state_dict(state["scaler"])
+        self.generator.set_state(state["rng"]["generator"])
+        torch.set_rng_state(state["rng"]["torch"])
+        if state["rng"]["cuda"] and torch.cuda.is_available():
+            torch.cuda.set_rng_state_all(state["rng"]["cuda"])
+        self.epoch, self.log = state["epoch"], list(state["log"])
+
+    # -- one epoch -------------------------------------------------------------
+    def loss(self, xb, yb):
+        ctx = self.ctx
+        if self.simclr:
+            views = torch.cat([ctx.inputs(xb, self.augment, self.generator) for _ in range(2)])
+            p = ctx.net.projector(ctx.net(views))
+            return nt_xent(p[:len(xb)], p[len(xb):], self.cfg.method.temperature)
+        return cross_entropy(ctx.net.head(ctx.net(ctx.inputs(xb, self.augment, self.generator))), yb)
+
+    def train_epoch(self) -> dict:
+        ctx, bs = self.ctx, self.batch_size
+        ctx.net.train()
+        order = torch.randperm(len(self.y_train), generator=self.generator)
+        start, total_loss, total_acc = time.perf_counter(), 0.0, 0.0  # device tensors after step 1
+        lr = self.optimizer.param_groups[0]["lr"]
+        for i in range(self.steps_per_epoch):
+            idx = order[i * bs:(i + 1) * bs].to(ctx.device)
+            with ctx.autocast():
+                loss, acc = self.loss(ctx.dataset.x_train[idx], self.y_train[idx])
+            self.optimizer.zero_grad(set_to_none=True)
+            self.scaler.scale(loss).backward()
+            self.scaler.step(self.optimizer)
+            self.scaler.update()
+            lr = self.optimizer.param_groups[0]["lr"]
+            self.scheduler.step()
+            total_loss = total_loss + loss.detach()
+            total_acc = total_acc + acc
+            if self.fault_step is not None and self.scheduler.last_epoch == self.fault_step:
+                os.kill(os.getpid(), signal.SIGKILL)
+        self.epoch += 1
+        steps = self.steps_per_epoch
+        return {"epoch": self.epoch, "lr": lr, "train_loss": float(total_loss) / steps,
+                "train_acc": float(total_acc) / steps, "seconds": time.perf_counter() - start}
+
+    # -- files -----------------------------------------------------------------
+    def write_embeddings(self, epoch: int) -> float:
+        start = time.perf_counter()
+        save_npz(embedding_path(self.run_dir, epoch), **embed(self.ctx, epoch))
+        return time.perf_counter() - start
+
+    def finish_epoch(self, row=None) -> None:
+        """Write the files of the epoch just finished (row=None: epoch 0)."""
+        e, tc = self.epoch, self.cfg.train
+        if e % tc.checkpoint_every == 0 or e == tc.epochs:
+            save_torch({"model": self.ctx.net.state_dict(), "epoch": e}, checkpoint_path(self.run_dir, e))
+        seconds = self.write_embeddings(e) if tc.embed else 0.0
+        if row is not None:
+            self.log.append({**row, "embed_seconds": seconds})
+        save_torch(self.state(), checkpoint_path(self.run_dir, "last"))
+        if self.log:
+            import pandas as pd
+
+            save_table(pd.DataFrame(self.log), self.run_dir / "train_log.csv")
+
+    def fill_missing_embeddings(self) -> None:
+        """Recreate deleted embedding files from their epoch checkpoints."""
+        final = self.ctx.net.state_dict()
+        for e in range(self.cfg.train.epochs + 1):
+            ckpt = checkpoint_path(self.run_dir, e)
+            if not embedding_path(self.run_dir, e).exists() and ckpt.exists():
+                self.ctx.net.load_state_dict(torch.load(ckpt, map_location=self.ctx.device,
+                                                        weights_only=True)["model"])
+                self.write_embeddings(e)
+        self.ctx.net.load_state_dict(final)
+
+    def run(self) -> None:
+        save_config(self.cfg, self.run_dir / "config.yaml")
+        last = checkpoint_path(self.run_dir, "last")
+        if last.exists():
+            self.load_state(torch.load(last, map_location=self.ctx.device, weights_only=True))
+            log.info("resuming %s after epoch %d", self.run_dir, self.epoch)
+        else:
+            self.finish_epoch()
+        epochs = self.cfg.train.epochs
+        with tqdm(total=epochs, initial=min(self.epoch, epochs), desc=self.run_dir.name, unit="epoch") as bar:
+            while self.epoch < epochs:
+                row = self.train_epoch()
+                self.finish_epoch(row)
+                bar.set_postfix(loss=f"{row['train_loss']:.3f}", acc=f"{row['train_acc']:.3f}")
+                bar.update()
+        if self.cfg.train.embed:
+            self.fill_missing_embeddings()
+
+
+def train(cfg, run_dir) -> None:
+    """Train (or resume) the run described by ``cfg`` into ``run_dir``."""
+    Trainer(cfg, run_dir).run()

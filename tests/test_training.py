@@ -1,0 +1,211 @@
+"""Training: objectives, schedule, config validation, the run directory
+contract, embed/inputs commands, and kill-and-resume reproducibility."""
+import math
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+
+from repscope.cli import main
+from repscope.config import compose, validate
+from repscope.io import checkpoint_path, embedding_path, load_embeddings
+from repscope.training.loop import FAULT_ENV, train
+from repscope.training.objectives import nt_xent
+from repscope.training.schedule import warmup_cosine
+
+SRC = Path(__file__).resolve().parents[1] / "src"
+# a tiny, fast run: digits, 1-hidden-layer MLP, 4 epochs of 3 steps, 60 eval points
+TINY = ["dataset=digits", "dataset.eval_n=60", "model=mlp", "model.widths=[16,8]", "model.hooks=[all]",
+        "train.epochs=4", "train.batch_size=256", "train.warmup_epochs=1", "train.threads=1"]
+
+
+def test_warmup_cosine_schedule():
+    f = warmup_cosine(warmup_steps=4, total_steps=12, min_ratio=0.1)
+    assert [f(s) for s in range(4)] == [0.25, 0.5, 0.75, 1.0]
+    assert f(8) == pytest.approx(0.1 + 0.9 * 0.5)
+    assert f(12) == pytest.approx(0.1) and f(50) == pytest.approx(0.1)
+    assert warmup_cosine(0, 10)(0) == 1.0
+
+
+def test_nt_xent_matches_direct_formula(rng):
+    p1, p2 = torch.from_numpy(rng.normal(size=(5, 3))), torch.from_numpy(rng.normal(size=(5, 3)))
+    loss, acc = nt_xent(p1, p2, temperature=0.3)
+    z = torch.cat([p1, p2]).numpy()
+    z = z / np.linalg.norm(z, axis=1, keepdims=True)
+    n, total, hits = len(z), 0.0, 0
+    for i in range(n):
+        pos = (i + 5) % n
+        sims = {j: z[i] @ z[j] / 0.3 for j in range(n) if j != i}
+        total += -sims[pos] + math.log(sum(math.exp(s) for s in sims.values()))
+        hits += max(sims, key=sims.get) == pos
+    assert float(loss) == pytest.approx(total / n, rel=1e-6)
+    assert float(acc) == pytest.approx(hits / n)
+
+
+@pytest.mark.parametrize("override,key", [
+    ("train.epochs=-1", "train.epochs"), ("train.lr=0", "train.lr"), ("train.batch_size=0", "train.batch_size"),
+    ("train.device=tpu", "train.device"), ("train.amp=fp8", "train.amp"),
+    ("model.name=transformer", "model.name"), ("model.widths=[]", "model.widths"),
+    ("model.init.conv_std=-1", "model.init.conv_std"), ("method.name=byol", "method.name"),
+    ("method.augment.image.crop_scale=[0.5,2]", "method.augment.image.crop_scale"), ("seed=x", "seed")])
+def test_bad_values_fail_before_work_naming_the_key(override, key, tmp_path):
+    extra = ["method=simclr"] if override.startswith("method.augment") else []
+    with pytest.raises(ValueError, match=key.replace(".", r"\.")):
+        validate(compose(extra + [override]))
+    with pytest.raises(ValueError, match=key.replace(".", r"\.")):
+        main(["train", *extra, override, f"out_dir={tmp_path}/run"])
+    assert not (tmp_path / "run").exists()
+
+
+def test_bad_method_values_list_allowed(tmp_path):
+    with pytest.raises(ValueError, match=r"\['random_label', 'simclr', 'supervised'\]"):
+        validate(compose(["method.name=byol"]))
+    with pytest.raises(ValueError, match="method.temperature"):
+        validate(compose(["method=simclr", "method.temperature=0"]))
+
+
+def _arrays(run, epoch):
+    with np.load(embedding_path(run, epoch)) as f:
+        return {k: f[k] for k in f.files}
+
+
+@pytest.mark.parametrize("method", ["supervised", "simclr", "random_label"])
+def test_train_writes_the_run_directory_contract(tmp_path, method):
+    extra = ["method.probe_n=100"] if method == "simclr" else []
+    cfg = validate(compose(TINY + [f"method={method}"] + extra))
+    train(cfg, tmp_path)
+    assert (tmp_path / "config.yaml").exists()
+    log = pd.read_csv(tmp_path / "train_log.csv")
+    assert list(log.columns[:5]) == ["epoch", "lr", "train_loss", "train_acc", "seconds"]
+    assert log.epoch.tolist() == [1, 2, 3, 4] and np.isfinite(log.train_loss).all()
+    for e in range(5):
+        assert checkpoint_path(tmp_path, e).exists()
+        emb = load_embeddings(embedding_path(tmp_path, e))
+        assert list(emb.layers) == ["layer1", "layer2", "penultimate"]
+        assert emb.layers["layer1"].shape == (60, 16) and emb.layers["penultimate"].dtype == np.float32
+        np.testing.assert_array_equal(emb.layers["layer2"], emb.layers["penultimate"])
+        assert emb.epoch == e and emb.labels.dtype == np.int64 and 0 <= emb.accuracy <= 1
+        assert np.bincount(emb.labels).tolist() == [6] * 10  # stratified
+    state = torch.load(checkpoint_path(tmp_path, "last"), weights_only=True)
+    assert state["epoch"] == 4 and {"model", "optimizer", "scheduler", "rng", "log"} <= set(state)
+    # weights change during training; epoch 0 is the initialisation, identical across methods
+    w0 = torch.load(checkpoint_path(tmp_path, 0), weights_only=True)["model"]["encoder.layer1.0.weight"]
+    assert not torch.equal(w0, state["model"]["encoder.layer1.0.weight"])
+
+
+def test_random_labels_are_a_seeded_permutation():
+    from repscope.data import load_dataset
+    from repscope.training.context import training_labels
+
+    cfg = compose(TINY + ["method=random_label"])
+    ds = load_dataset(cfg.dataset)
+    y = training_labels(cfg, ds)
+    assert sorted(y.tolist()) == sorted(ds.y_train.tolist()) and (y != ds.y_train).float().mean() > 0.8
+    assert torch.equal(y, training_labels(cfg, ds))
+    assert not torch.equal(y, training_labels(compose(TINY + ["method=random_label", "seed=2"]), ds))
+    assert torch.equal(training_labels(compose(TINY), ds), ds.y_train)
+
+
+def test_head_accuracy_is_argmax_of_head_on_penultimate(tmp_path):
+    cfg = validate(compose(TINY + ["train.epochs=2"]))
+    train(cfg, tmp_path)
+    emb = load_embeddings(embedding_path(tmp_path, 2))
+    w = torch.load(checkpoint_path(tmp_path, 2), weights_only=True)["model"]
+    logits = emb.layers["penultimate"] @ w["head.weight"].numpy().T + w["head.bias"].numpy()
+    assert emb.accuracy == pytest.approx((logits.argmax(1) == emb.labels).mean())
+
+
+def _train_subprocess(run_dir, env=None):
+    env = {**os.environ, "PYTHONPATH": str(SRC), "OMP_NUM_THREADS": "1", **(env or {})}
+    return subprocess.run([sys.executable, "-m", "repscope.cli", "train", *TINY, "method=simclr",
+                           "method.probe_n=100", f"out_dir={run_dir}"],
+                          env=env, capture_output=True, text=True, timeout=120)
+
+
+@pytest.mark.slow
+def test_killed_run_resumes_to_identical_embeddings(tmp_path):
+    """SIGKILL a SimCLR run in the middle of epoch 3 (step 8 of 12), resume
+    it, and compare every embedding and log row with an uninterrupted run."""
+    full, killed = tmp_path / "full", tmp_path / "killed"
+    train(validate(compose(TINY + ["method=simclr", "method.probe_n=100"])), full)
+    proc = _train_subprocess(killed, {FAULT_ENV: "8"})
+    assert proc.returncode == -9, proc.stderr[-2000:]
+    assert torch.load(checkpoint_path(killed, "last"), weights_only=True)["epoch"] == 2
+    assert not embedding_path(killed, 3).exists()
+    proc = _train_subprocess(killed)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    for e in range(5):
+        a, b = _arrays(full, e), _arrays(killed, e)
+        assert a.keys() == b.keys()
+        for k in a:
+            np.testing.assert_array_equal(a[k], b[k], err_msg=f"epoch {e} key {k}")
+    cols = ["epoch", "lr", "train_loss", "train_acc"]
+    pd.testing.assert_frame_equal(pd.read_csv(full / "train_log.csv")[cols],
+                                  pd.read_csv(killed / "train_log.csv")[cols])
+
+
+def test_embed_and_inputs_commands(tmp_path):
+    run = tmp_path / "run"
+    args = TINY + ["train.epochs=1"]
+    assert main(["train", *args, f"out_dir={run}"]) == 0
+    first = _arrays(run, 1)
+    embedding_path(run, 1).unlink()
+    assert main(["embed", *args, f"out_dir={run}", "epoch=1"]) == 0
+    for k, v in first.items():
+        np.testing.assert_array_equal(v, _arrays(run, 1)[k])
+    # a deleted embedding is recreated by re-running train (nothing else retrained)
+    embedding_path(run, 0).unlink()
+    log_before = (run / "train_log.csv").read_text()
+    assert main(["train", *args, f"out_dir={run}"]) == 0
+    assert embedding_path(run, 0).exists() and (run / "train_log.csv").read_text() == log_before
+    with pytest.raises(ValueError, match="epoch=7"):
+        main(["embed", *args, f"out_dir={run}", "epoch=7"])
+    assert main(["inputs", *args, f"out={tmp_path / 'x.npz'}"]) == 0
+    with np.load(tmp_path / "x.npz") as f:
+        assert f["X"].shape == (60, 64) and np.array_equal(f["sample_ids"], first["sample_ids"])
+        assert np.array_equal(f["labels"], first["labels"])
+
+
+def test_timm_simclr_on_cifar10_files_in_the_paper_setting(tmp_path, rng, monkeypatch):
+    """timm backbone + SimCLR with colour jitter, images resized to the model
+    size: the GPU paper path, at toy size on the CPU."""
+    import torchvision.datasets.cifar as cifar
+
+    from datasets_on_disk import write_cifar10
+
+    monkeypatch.setattr(cifar, "check_integrity", lambda *a, **k: True)
+    write_cifar10(tmp_path / "data", rng)
+    cfg = validate(compose(["dataset=cifar10", f"dataset.root={tmp_path / 'data'}", "dataset.img_size=40",
+                            "dataset.channels=3", "model=timm", "model.arch=resnet10t", "model.hooks=[all]",
+                            "method=simclr", "method.probe_n=10", "train.epochs=1", "train.batch_size=8",
+                            "train.threads=1"]))
+    train(cfg, tmp_path / "run")
+    emb = load_embeddings(embedding_path(tmp_path / "run", 1))
+    assert list(emb.layers)[-1] == "penultimate" and len(emb.layers) > 2 and len(emb.labels) == 4
+    assert emb.layers["penultimate"].shape == (4, 512) and np.isfinite(emb.layers["penultimate"]).all()
+
+
+@pytest.mark.parametrize("model", ["resnet50", "resnext50_32x4d", "convnext_nano", "vit_tiny_patch16_224",
+                                   "swin_tiny_patch4_window7_224", "xcit_nano_12_p16_224"])
+def test_paper_backbone_configs(model):
+    import timm
+
+    cfg = validate(compose([f"model={model}", "dataset=cifar10", "train=paper"]))
+    assert cfg.model.name == "timm" and timm.is_model(cfg.model.arch) and cfg.train.lr == 1e-4
+    assert compose(["train=paper", "dataset=mnist"]).train.lr == 1e-5
+
+
+@pytest.mark.gpu
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs CUDA")
+@pytest.mark.parametrize("amp", ["bf16", "fp16"])
+def test_cuda_mixed_precision_channels_last(tmp_path, amp):
+    cfg = validate(compose(["dataset=digits", "dataset.eval_n=60", "model=cnn", "method=simclr",
+                            "method.probe_n=100", "train.epochs=1", "train.device=cuda", f"train.amp={amp}"]))
+    train(cfg, tmp_path)
+    emb = load_embeddings(embedding_path(tmp_path, 1))
+    assert emb.layers["penultimate"].dtype == np.float32 and np.isfinite(emb.layers["penultimate"]).all()
