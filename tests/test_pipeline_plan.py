@@ -47,7 +47,6 @@ def test_tiny_plan():
 def test_quick_and_paper_grids():
     quick = load_plan("quick")
     assert len(quick.runs) == 2 * 2 * 3 * 2 and quick.epochs == tuple(range(21))
-    assert quick.cfg.dataset.eval_n == 1000
     paper = load_plan("paper")
     assert len(paper.runs) == 3 * 6 * 3 * 3 and paper.epochs == tuple(range(201))
     assert paper.datasets == ["mnist", "cifar10", "stl10"]

@@ -46,9 +46,12 @@ rule measure:
         "epoch={wildcards.epoch} clusters={input.clusters} out={output} > {log} 2>&1"
 
 
+METRIC_FILES = [str(PLAN.metrics_path(run, epoch)) for run in PLAN.runs for epoch in PLAN.epochs]
+
+
 rule aggregate:
     input:
-        [str(PLAN.metrics_path(run, epoch)) for run in PLAN.runs for epoch in PLAN.epochs],
+        METRIC_FILES,
     output:
         table=f"{TABLES}/metrics.parquet",
         csv=f"{TABLES}/metrics.csv",
@@ -69,4 +72,5 @@ rule aggregate:
         "repscope aggregate experiment={params.experiment} out={output.table} > {log} 2>&1"
 
 
-TARGETS.extend(rules.aggregate.output)
+# Per-epoch tables are requested too, so that a deleted one is measured again.
+TARGETS.extend(METRIC_FILES + list(rules.aggregate.output))
