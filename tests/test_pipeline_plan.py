@@ -31,8 +31,7 @@ def _experiment(conf, name, changes):
 def test_tiny_plan():
     plan = load_plan("tiny")
     assert [r.name for r in plan.runs] == ["mnist1d-mlp-supervised-s1", "mnist1d-mlp-random_label-s1"]
-    assert plan.run("mnist1d-mlp-random_label-s1").overrides == [
-        "dataset=mnist1d", "model=mlp", "method=random_label", "seed=1"]
+    assert plan.runs[1].overrides == ["dataset=mnist1d", "model=mlp", "method=random_label", "seed=1"]
     assert plan.epochs == (0, 1, 2)
     assert plan.datasets == ["mnist1d"]
     assert str(plan.metrics_path(plan.runs[0], 2)) == \
@@ -48,7 +47,6 @@ def test_tiny_plan():
 def test_quick_and_paper_grids():
     quick = load_plan("quick")
     assert len(quick.runs) == 2 * 2 * 3 * 2 and quick.epochs == tuple(range(21))
-    assert quick.cfg.dataset.eval_n == 1000
     paper = load_plan("paper")
     assert len(paper.runs) == 3 * 6 * 3 * 3 and paper.epochs == tuple(range(201))
     assert paper.datasets == ["mnist", "cifar10", "stl10"]
@@ -79,6 +77,12 @@ def test_bad_experiment_is_refused_with_the_valid_choices(conf, changes, match):
     name = _experiment(conf, "bad", changes)
     with pytest.raises(ValueError, match=match):
         load_plan(name)
+
+
+def test_names_that_would_break_run_folders_are_refused(conf):
+    (conf / "model" / "my-net.yaml").write_text((conf / "model" / "mlp.yaml").read_text())
+    with pytest.raises(ValueError, match=r"must not contain '-' or '/'.*got \['my-net'\]"):
+        load_plan(_experiment(conf, "dash", {"experiment.grid.model": ["my-net"]}))
 
 
 def test_experiment_name_must_match_its_file(conf):

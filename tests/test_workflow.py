@@ -71,6 +71,7 @@ def test_tiny_experiment_end_to_end(tmp_path):
     changed = {str(p) for p in after if before.get(p) != after[p]}
     run = f"runs/{plan.runs[0].name}"
     expected = {f"{run}/embeddings/epoch_1.npz", f"{run}/metrics/epoch_1.parquet",
+                f"{run}/checkpoints/epoch_1.npz",  # training's export: the same file, re-linked
                 f"{run}/logs/embed_1.log", f"{run}/logs/measure_1.log", "logs/aggregate.log",
                 "logs/figures.log", "tables/metrics.parquet", "tables/metrics.csv",
                 "tables/correlations.csv"}

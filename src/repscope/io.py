@@ -7,6 +7,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import os
+import shutil
 import tempfile
 from pathlib import Path
 
@@ -96,6 +97,31 @@ def checkpoint_path(run_dir, epoch) -> Path:
 
 def embedding_path(run_dir, epoch: int) -> Path:
     return Path(run_dir) / "embeddings" / f"epoch_{int(epoch)}.npz"
+
+
+def export_path(run_dir, epoch: int) -> Path:
+    """``checkpoints/epoch_<e>.npz``: the embeddings training computed in-process
+    after epoch e, kept beside the weights. ``embeddings/epoch_<e>.npz`` is a
+    hard link to it, so a deleted embedding is re-made instantly (the workflow
+    deletes and re-makes it per epoch) instead of recomputed from the weights."""
+    return Path(run_dir) / "checkpoints" / f"epoch_{int(epoch)}.npz"
+
+
+def link_export(run_dir, epoch: int) -> bool:
+    """Make ``embeddings/epoch_<e>.npz`` the same file as the epoch's export (a
+    hard link, or a copy where links are impossible), atomically and with a
+    fresh modification time. False when there is no export."""
+    src, dst = export_path(run_dir, epoch), embedding_path(run_dir, epoch)
+    if not src.exists():
+        return False
+    with atomic_path(dst) as tmp:
+        os.unlink(tmp)
+        try:
+            os.link(src, tmp)
+        except OSError:
+            shutil.copyfile(src, tmp)
+    os.utime(dst)
+    return True
 
 
 @dataclasses.dataclass(frozen=True)

@@ -7,13 +7,12 @@ rule inputs:
         f"{INPUT_DIR}/X.npz",
     log:
         f"{LOGS}/inputs_{{dataset}}.log",
-    params:
-        args=dataset_args,
     threads: threads_of("inputs")
     resources:
         **resources_of("inputs"),
     shell:
-        "OMP_NUM_THREADS={threads} repscope inputs {params.args} out={output} > {log} 2>&1"
+        f"OMP_NUM_THREADS={{threads}} repscope inputs experiment={EXP} dataset={{wildcards.dataset}} "
+        "out={output} > {log} 2>&1"
 
 
 rule clusters:
@@ -23,37 +22,36 @@ rule clusters:
         f"{INPUT_DIR}/X_clusters.npz",
     log:
         f"{LOGS}/clusters_{{dataset}}.log",
-    params:
-        args=dataset_args,
     threads: threads_of("clusters")
     resources:
         **resources_of("clusters"),
     shell:
-        "OMP_NUM_THREADS={threads} repscope clusters {params.args} in={input} out={output} > {log} 2>&1"
+        f"OMP_NUM_THREADS={{threads}} repscope clusters experiment={EXP} dataset={{wildcards.dataset}} "
+        "in={input} out={output} > {log} 2>&1"
 
 
 rule measure:
     input:
         embedding=f"{RUN_DIR}/embeddings/epoch_{{epoch}}.npz",
-        clusters=x_clusters,
+        clusters=f"{INPUT_DIR}/X_clusters.npz",
     output:
         f"{RUN_DIR}/metrics/epoch_{{epoch}}.parquet",
     log:
         f"{RUN_DIR}/logs/measure_{{epoch}}.log",
-    params:
-        args=run_args,
-        run_dir=run_dir_of(0, 1),
     threads: threads_of("measure")
     resources:
         **resources_of("measure"),
     shell:
-        "OMP_NUM_THREADS={threads} repscope measure {params.args} run_dir={params.run_dir} "
+        f"OMP_NUM_THREADS={{threads}} repscope measure {SHELL_RUN_ARGS} run_dir={SHELL_RUN_DIR} "
         "epoch={wildcards.epoch} clusters={input.clusters} out={output} > {log} 2>&1"
+
+
+METRIC_FILES = [str(PLAN.metrics_path(run, epoch)) for run in PLAN.runs for epoch in PLAN.epochs]
 
 
 rule aggregate:
     input:
-        [str(PLAN.metrics_path(run, epoch)) for run in PLAN.runs for epoch in PLAN.epochs],
+        METRIC_FILES,
     output:
         table=f"{TABLES}/metrics.parquet",
         csv=f"{TABLES}/metrics.csv",
@@ -74,4 +72,5 @@ rule aggregate:
         "repscope aggregate experiment={params.experiment} out={output.table} > {log} 2>&1"
 
 
-TARGETS.extend(rules.aggregate.output)
+# Per-epoch tables are requested too, so that a deleted one is measured again.
+TARGETS.extend(METRIC_FILES + list(rules.aggregate.output))

@@ -70,13 +70,6 @@ class Plan:
     def datasets(self) -> list[str]:
         return list(dict.fromkeys(r.dataset for r in self.runs))
 
-    def run(self, name: str) -> Run:
-        return self._by_name[name]
-
-    @cached_property
-    def _by_name(self) -> dict:
-        return {r.name: r for r in self.runs}
-
     def run_dir(self, run: Run) -> Path:
         return self.root / "runs" / run.name
 
@@ -109,6 +102,13 @@ def _check_names(values, key: str, allowed) -> list:
     return list(values)
 
 
+def _check_separators(values, key: str) -> None:
+    bad = [v for v in values if "-" in v or "/" in v]
+    if bad:
+        raise ValueError(f"{key}: names must not contain '-' or '/' (they separate the parts of a run "
+                         f"folder <dataset>-<model>-<method>-s<seed>); got {bad}")
+
+
 def _is_int(v, minimum: int) -> bool:
     return isinstance(v, numbers.Integral) and not isinstance(v, bool) and v >= minimum
 
@@ -120,6 +120,8 @@ def _grid(exp) -> list[Run]:
         raise ValueError(f"experiment.grid must have exactly the keys {keys}; "
                          f"got {None if grid is None else sorted(grid)}")
     names = {g: _check_names(list(grid[g]), f"experiment.grid.{g}", choices(g)) for g in GRID_GROUPS}
+    for g in GRID_GROUPS:
+        _check_separators(names[g], f"experiment.grid.{g}")
     seeds = list(grid.seed)
     if not seeds or not all(_is_int(s, 0) for s in seeds) or len(set(seeds)) != len(seeds):
         raise ValueError(f"experiment.grid.seed must be a non-empty list of distinct non-negative "

@@ -1,7 +1,8 @@
 """The training loop. Each finished epoch writes, in this order,
-``checkpoints/epoch_<e>.pt``, ``embeddings/epoch_<e>.npz``,
-``checkpoints/last.pt`` and ``train_log.csv`` (all atomically), so a killed
-job resumes from its last finished epoch and loses at most one epoch."""
+``checkpoints/epoch_<e>.pt``, the epoch's embeddings (``checkpoints/epoch_<e>.npz``,
+hard-linked as ``embeddings/epoch_<e>.npz``), ``checkpoints/last.pt`` and
+``train_log.csv`` (all atomically), so a killed job resumes from its last
+finished epoch and loses at most one epoch."""
 from __future__ import annotations
 
 import logging
@@ -14,7 +15,8 @@ import torch
 from omegaconf import OmegaConf
 from tqdm.auto import tqdm
 
-from ..io import checkpoint_path, embedding_path, save_config, save_npz, save_table, save_torch
+from ..io import (checkpoint_path, embedding_path, export_path, link_export, save_config, save_npz,
+                  save_table, save_torch)
 from .context import RunContext, training_labels
 from .embedding import embed
 from .objectives import cross_entropy, nt_xent
@@ -109,7 +111,8 @@ class Trainer:
     # -- files -----------------------------------------------------------------
     def write_embeddings(self, epoch: int) -> float:
         start = time.perf_counter()
-        save_npz(embedding_path(self.run_dir, epoch), **embed(self.ctx, epoch))
+        save_npz(export_path(self.run_dir, epoch), **embed(self.ctx, epoch))
+        link_export(self.run_dir, epoch)
         return time.perf_counter() - start
 
     def finish_epoch(self, row=None) -> None:
@@ -130,11 +133,13 @@ class Trainer:
         save_table(pd.DataFrame(self.log, columns=LOG_COLUMNS), self.run_dir / "train_log.csv")
 
     def fill_missing_embeddings(self) -> None:
-        """Recreate deleted embedding files from their epoch checkpoints."""
+        """Recreate deleted embedding files from their exports or, failing
+        that, from their epoch checkpoints."""
         final = {k: v.clone() for k, v in self.ctx.net.state_dict().items()}
         for e in range(self.cfg.train.epochs + 1):
             ckpt = checkpoint_path(self.run_dir, e)
-            if not embedding_path(self.run_dir, e).exists() and ckpt.exists():
+            if (not embedding_path(self.run_dir, e).exists() and not link_export(self.run_dir, e)
+                    and ckpt.exists()):
                 self.ctx.net.load_state_dict(torch.load(ckpt, map_location=self.ctx.device,
                                                         weights_only=True)["model"])
                 self.write_embeddings(e)
