@@ -18,25 +18,22 @@ LAYERWISE_RUNS, LAYERWISE_EPOCHS = layerwise_selection(
 
 rule layers:
     input:
-        trained=f"{RUN_DIR}/train_log.csv",
-        clusters=x_clusters,
+        trained=f"{RUN_DIR}/config.yaml",
+        clusters=f"{INPUT_DIR}/X_clusters.npz",
     output:
         f"{RUN_DIR}/layers/epoch_{{epoch}}.parquet",
     log:
         f"{RUN_DIR}/logs/layers_{{epoch}}.log",
-    params:
-        args=run_args,
-        run_dir=run_dir_of(0, 1),
     threads: threads_of("layers")
     resources:
         **resources_of("layers"),
     shell:
-        "OMP_NUM_THREADS={threads} repscope layers {params.args} run_dir={params.run_dir} "
+        f"OMP_NUM_THREADS={{threads}} repscope layers {SHELL_RUN_ARGS} run_dir={SHELL_RUN_DIR} "
         "epoch={wildcards.epoch} clusters={input.clusters} out={output} > {log} 2>&1"
 
 
 TARGETS.extend(
-    str(layers_path(PLAN.run_dir(PLAN.run(run)), epoch))
+    str(layers_path(PLAN.root / "runs" / run, epoch))
     for run in LAYERWISE_RUNS
     for epoch in LAYERWISE_EPOCHS
 )
