@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from repscope.data import load_dataset
 from repscope.pipeline.plan import load_plan
 from repscope.training.loop import FAULT_ENV
 
@@ -49,8 +50,13 @@ def test_environment_yaml_lists_the_pyproject_dependencies():
     pip = next(d["pip"] for d in env["dependencies"] if isinstance(d, dict))
     listed = [_requirement(d) for d in conda if not d.startswith(("python=", "pip"))]
     listed += [_requirement(d) for d in pip if not d.startswith("-e")]
-    assert dict(listed) == dict(_requirement(d) for d in project["dependencies"])
-    assert len(listed) == len(dict(listed)), "a package is listed twice"
+    assert len(listed) == len(dict(listed)), f"a package is listed twice: {listed}"
+    required = dict(_requirement(d) for d in project["dependencies"])
+    test_extras = dict(_requirement(d) for d in project["optional-dependencies"]["test"])
+    # Every dependency, with the same version bounds; beyond them only test extras
+    # (which `-e .[test]` installs anyway) may be listed.
+    assert {k: v for k, v in dict(listed).items() if k in required} == required
+    assert {k: v for k, v in dict(listed).items() if k not in required}.items() <= test_extras.items()
     assert "-e .[test]" in pip  # the package itself, with the `repscope` command
     assert any(d.startswith("pytorch-gpu") for d in conda)  # the CUDA build, not the CPU one
 
@@ -117,12 +123,12 @@ def cluster(tmp_path_factory):
         subprocess.run(["bash", str(CLUSTER), "stop", str(state)], timeout=120)
 
 
-def _snakemake(workdir, cluster, *args, extra_env=None, timeout=600):
+def _snakemake(workdir, cluster, *args, targets=(), extra_env=None, timeout=600):
     """One invocation with the SLURM profile; (returncode, stdout + stderr)."""
     env = dict(cluster["env"], OMP_NUM_THREADS="1", **(extra_env or {}),
                PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
                PYTHONPATH=os.pathsep.join([str(REPO / "src"), os.environ.get("PYTHONPATH", "")]))
-    cmd = [sys.executable, "-m", "snakemake", "--snakefile", str(REPO / "Snakefile"),
+    cmd = [sys.executable, "-m", "snakemake", *targets, "--snakefile", str(REPO / "Snakefile"),
            "--directory", str(workdir), "--profile", str(PROFILE), *FAST,
            "--cores", str(cluster["cpus"]), "--resources", f"mem_mb={cluster['mem_mb']}", "gpu=1",
            "--config", f"experiment={EXPERIMENT}", *args]
@@ -143,13 +149,13 @@ def _slurm_jobs(out: str, workdir: Path) -> dict:
             for jobid, log in SUBMITTED.findall(out)}
 
 
-def _jobs_in_log(log: Path) -> list[tuple[str, str]]:
+def _jobs_in_log(log: Path) -> list[tuple[str, frozenset]]:
     """(rule, wildcards) of each Snakemake job executed inside one SLURM job."""
     jobs = []
     for block in re.split(r"\n(?=localrule )", log.read_text())[1:]:
         rule = re.match(r"localrule (\w+):", block).group(1)
         wildcards = re.search(r"^\s+wildcards: (.*)$", block.split("\n[", 1)[0], re.M)
-        jobs.append((rule, wildcards.group(1) if wildcards else ""))
+        jobs.append((rule, frozenset(wildcards.group(1).split(", ") if wildcards else ())))
     return jobs
 
 
@@ -162,6 +168,12 @@ def _state(jobid: str, env) -> str:
     return re.search(r"JobState=(\S+)", _scontrol(jobid, env)).group(1)
 
 
+def _steps_per_epoch(cfg) -> int:
+    """Optimiser steps in one epoch of the run's training, as the trainer counts them."""
+    n = len(load_dataset(cfg.dataset).y_train)
+    return n // min(cfg.train.batch_size, n)
+
+
 @pytest.mark.slow
 def test_smoke_experiment_runs_on_slurm_and_a_killed_training_resumes(cluster, tmp_path):
     env = cluster["env"]
@@ -169,22 +181,25 @@ def test_smoke_experiment_runs_on_slurm_and_a_killed_training_resumes(cluster, t
     (run,) = plan.runs
     run_dir = tmp_path / plan.run_dir(run)
 
-    # 1. Training is SIGKILLed in its second epoch (31 steps per epoch); no retries.
-    code, first = _snakemake(tmp_path, cluster, "--retries", "0", extra_env={FAULT_ENV: "40"})
+    # 1. Training alone, SIGKILLed in the middle of its second epoch; no retries.
+    steps = _steps_per_epoch(plan.cfg)
+    code, first = _snakemake(tmp_path, cluster, "--retries", "0",
+                             targets=[str(plan.run_dir(run) / "config.yaml")],
+                             extra_env={FAULT_ENV: str(steps + steps // 2)})
     assert code != 0, first[-3000:]
     jobs1 = _slurm_jobs(first, tmp_path)
     (killed,) = [j for j, log in jobs1.items() if "rule_train" in str(log)]
     assert _state(killed, env) == "FAILED"
-    assert not (run_dir / "train_log.csv").exists()  # the partial output does not count
+    assert not (run_dir / "config.yaml").exists()  # the declared output is gone: not finished
     assert (run_dir / "checkpoints" / "last.pt").exists()
     assert (run_dir / "checkpoints" / "epoch_1.pt").exists()
     assert not (run_dir / "checkpoints" / "epoch_2.pt").exists()
 
-    # 2. Resubmitted, it resumes after epoch 1, and the rest of the workflow follows.
+    # 2. Resubmitted, it resumes after epoch 1, and the whole workflow follows.
     code, second = _snakemake(tmp_path, cluster)
     assert code == 0, second[-3000:]
     jobs2 = _slurm_jobs(second, tmp_path)
-    assert "resuming" in (run_dir / "logs" / "train.log").read_text()
+    assert f"resuming {plan.run_dir(run)} after epoch 1" in (run_dir / "logs" / "train.log").read_text()
     log = (run_dir / "train_log.csv").read_text().splitlines()
     assert [row.split(",")[0] for row in log[1:]] == ["1", "2"]
 
@@ -193,13 +208,15 @@ def test_smoke_experiment_runs_on_slurm_and_a_killed_training_resumes(cluster, t
     done = {j: lg for j, lg in {**jobs1, **jobs2}.items() if j != killed}
     assert all(_state(j, env) == "COMPLETED" for j in done)
     executed = Counter(job for lg in done.values() for job in _jobs_in_log(lg))
-    runs_epochs = [f"run={run.name}, epoch={e}" for e in plan.epochs]
-    expected = Counter([("inputs", f"dataset={run.dataset}"), ("clusters", f"dataset={run.dataset}"),
-                        ("train", f"run={run.name}"), ("aggregate", ""), ("figures", "")]
-                       + [(rule, w) for rule in ("embed", "measure") for w in runs_epochs])
+    of_run = {f"dataset={run.dataset}", f"model={run.model}", f"method={run.method}", f"seed={run.seed}"}
+    expected = Counter([("inputs", frozenset({f"dataset={run.dataset}"})),
+                        ("clusters", frozenset({f"dataset={run.dataset}"})),
+                        ("train", frozenset(of_run)), ("aggregate", frozenset()), ("figures", frozenset())]
+                       + [(rule, frozenset(of_run | {f"epoch={e}"}))
+                          for rule in ("embed", "measure") for e in plan.epochs])
     assert executed == expected
     assert set(re.findall(r"^localrule (\w+):", first + second, re.M)) <= {"all"}
-    # The small jobs were grouped: 3 + 3 + 2 + 2 jobs in 3 group jobs, plus 2 trainings.
+    # The small jobs were grouped: 2 + 6 + 2 jobs in 3 group jobs, plus the training.
     assert len(done) == 4
 
     # Training asked for a GPU and SLURM allocated the node's (fake) GPU to it.
