@@ -1,0 +1,103 @@
+"""The workflow's commands on small synthetic files in the documented formats:
+embed (linking training's export), clusters, measure and aggregate."""
+import os
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from repscope.cli import main
+from repscope.config import compose
+from repscope.io import embedding_path, export_path, load_embeddings, save_npz, save_table
+from repscope.pipeline.aggregate import tidy
+from repscope.pipeline.measure import measure_layer
+from repscope.pipeline.plan import load_plan
+
+RUN_ARGS = ["experiment=tiny", "dataset=mnist1d", "model=mlp", "method=supervised", "seed=1"]
+
+
+def _embedding(rng, n=90, epoch=2, ids=None):
+    """The arrays of an embeddings/epoch_<e>.npz with two layers."""
+    y = np.repeat(np.arange(3), n // 3)
+    centres = rng.normal(size=(3, 8)) * 4
+    return dict(layers=np.array(["block1", "penultimate"]),
+                Z_0=rng.normal(size=(n, 16)).astype(np.float32),
+                Z_1=(centres[y] + rng.normal(size=(n, 8))).astype(np.float32),
+                labels=y.astype(np.int64), sample_ids=np.arange(n, dtype=np.int64) * 2 if ids is None else ids,
+                accuracy=np.float64(0.75), epoch=np.int64(epoch))
+
+
+def test_embed_links_the_export_of_training(tmp_path, rng):
+    run = tmp_path / "run"
+    save_npz(export_path(run, 2), **_embedding(rng))
+    os.utime(export_path(run, 2), (0, 0))
+    assert main(["embed", *RUN_ARGS, f"out_dir={run}", "epoch=2"]) == 0
+    assert os.path.samefile(embedding_path(run, 2), export_path(run, 2))  # no second copy on disk
+    assert embedding_path(run, 2).stat().st_mtime > 1e9  # renewed: newer than the job's input
+
+
+@pytest.fixture
+def run_dir(tmp_path, rng):
+    run = tmp_path / "run"
+    save_npz(embedding_path(run, 2), **_embedding(rng))
+    save_npz(tmp_path / "clusters.npz", clusters=np.arange(90) % 4, sample_ids=np.arange(90) * 2)
+    return run
+
+
+def test_measure_command_writes_one_tidy_row_per_layer_metric_and_t(run_dir, tmp_path):
+    out = tmp_path / "metrics" / "epoch_2.parquet"
+    assert main(["measure", *RUN_ARGS, "metrics.t=[1,4]", f"run_dir={run_dir}", "epoch=2",
+                 f"clusters={tmp_path / 'clusters.npz'}", f"out={out}"]) == 0
+    table = pd.read_parquet(out)
+    assert list(table.columns) == ["layer", "metric", "t", "value"]
+    assert len(table) == 2 * (3 * 2 + 3) + 1  # layers x (3 measures x 2 t + 3 binned) + accuracy
+    assert table[table.metric == "accuracy"].value.tolist() == [0.75]
+    m = compose(RUN_ARGS + ["metrics.t=[1,4]"]).metrics
+    emb = load_embeddings(embedding_path(run_dir, 2))
+    want = measure_layer(emb.layers["penultimate"], emb.labels, np.arange(90) % 4, m)
+    got = table[table.layer == "penultimate"].iloc[:len(want)]
+    np.testing.assert_allclose(got.value, [r["value"] for r in want], rtol=0, atol=1e-12)
+
+
+def test_measure_command_refuses_clusters_of_other_samples_and_bad_arguments(run_dir, tmp_path):
+    save_npz(tmp_path / "other.npz", clusters=np.zeros(90, int), sample_ids=np.arange(90))
+    args = ["measure", *RUN_ARGS, f"run_dir={run_dir}", "epoch=2", f"out={tmp_path / 'm.parquet'}"]
+    with pytest.raises(ValueError, match="belong to other samples than the embedding of epoch 2"):
+        main(args + [f"clusters={tmp_path / 'other.npz'}"])
+    with pytest.raises(ValueError, match=r"missing argument\(s\) clusters=; usage: repscope measure"):
+        main(args)
+    with pytest.raises(ValueError, match="epoch must be a non-negative integer; got 'last'"):
+        main(args[:-2] + ["epoch=last", f"clusters={tmp_path / 'other.npz'}", args[-1]])
+    with pytest.raises(ValueError, match=r"unknown measure\(s\) \['MINE'\]"):
+        main(args + [f"clusters={tmp_path / 'other.npz'}", "metrics.measures=[DSE,MINE]"])
+
+
+def test_clusters_command_finds_separated_groups_of_inputs(tmp_path, rng):
+    groups = np.repeat(np.arange(3), 30)
+    X = (rng.normal(size=(3, 12)) * 20)[groups] + rng.normal(size=(90, 12))
+    save_npz(tmp_path / "X.npz", X=X.astype(np.float32), labels=groups, sample_ids=np.arange(90) + 5)
+    assert main(["clusters", "experiment=tiny", "dataset=mnist1d", "metrics.x_clusters=3",
+                 f"in={tmp_path / 'X.npz'}", f"out={tmp_path / 'c.npz'}"]) == 0
+    with np.load(tmp_path / "c.npz") as f:
+        assert f["sample_ids"].tolist() == list(range(5, 95))
+        found = f["clusters"]
+    assert len(set(zip(groups, found))) == 3  # each group is exactly one cluster
+
+
+def test_aggregate_command(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    plan = load_plan("tiny")
+    parts = []
+    for i, run in enumerate(plan.runs):
+        for e in plan.epochs:
+            df = pd.DataFrame({"layer": ["penultimate"] * 2, "metric": ["DSE", "accuracy"],
+                               "t": [1.0, np.nan], "value": [float(e + i), 0.1 * e + 0.3 * i]})
+            save_table(df, plan.metrics_path(run, e))
+            parts.append((run, e, df))
+    out = plan.root / "tables" / "metrics.parquet"
+    assert main(["aggregate", "experiment=tiny", f"out={out}"]) == 0
+    pd.testing.assert_frame_equal(pd.read_parquet(out), tidy(parts))
+    assert len(pd.read_csv(out.with_suffix(".csv"))) == len(parts) * 2
+    corr = pd.read_csv(out.parent / "correlations.csv")
+    pooled = corr[(corr.model == "all") & (corr.metric == "DSE")].iloc[0]
+    assert pooled.n == 6 and pooled.spearman == pytest.approx(1.0)
