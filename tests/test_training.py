@@ -195,7 +195,8 @@ def test_timm_simclr_on_cifar10_files_in_the_paper_setting(tmp_path, rng, monkey
 
     monkeypatch.setattr(cifar, "check_integrity", lambda *a, **k: True)
     write_cifar10(tmp_path / "data", rng)
-    cfg = validate(compose(["dataset=cifar10", f"dataset.root={tmp_path / 'data'}", "dataset.img_size=40",
+    cfg = validate(compose(["dataset=cifar10", f"dataset.root={tmp_path / 'data'}", "dataset.eval_n=null",
+                            "dataset.img_size=40",
                             "dataset.channels=3", "model=timm", "model.arch=resnet10t", "model.hooks=[all]",
                             "method=simclr", "method.probe_n=10", "train.epochs=1", "train.batch_size=8",
                             "train.threads=1"]))

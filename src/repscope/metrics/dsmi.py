@@ -143,12 +143,15 @@ def diffusion_spectral_mutual_information(
 
 def diffusion_spectral_measures(
         Z, clusters, *, sigma=10.0, t=1, dse=True, n_repetitions=5, seed=0, sampling="generator",
-        knn_k=10, max_n=10000, backend="torch", dtype="float64", device="cpu") -> dict:
+        knn_k=10, max_n=10000, backend="torch", dtype="float64", device="cpu",
+        solver="exact") -> dict:
     """DSE(Z) and DSMI(Z; B) for every discrete reference in ``clusters``
     ({name: labels or a precomputed cluster assignment [N]}), all from one
     distance matrix and one bandwidth of Z, and every ``t`` from one spectrum
     per block. Returns {"DSE": ..., name: DSMI(Z; B), ...} in bits (arrays when
-    ``t`` is a sequence); ``dse=False`` skips the full spectrum.
+    ``t`` is a sequence); ``dse=False`` skips the full spectrum. ``solver`` as
+    in :func:`diffusion_spectral_entropy` (``'auto'``: SLQ for the blocks above
+    its ``exact_max_n``, exact below).
 
     Equal to :func:`diffusion_spectral_entropy` and
     :func:`diffusion_spectral_mutual_information` called one by one, except that
@@ -160,7 +163,8 @@ def diffusion_spectral_measures(
         assignment = to_numpy(assignment).reshape(-1)
         check_same_length(Z.shape[0], assignment, f"clusters[{name!r}]")
         plans[name] = _subsets(assignment, n_repetitions, Sampler(seed, sampling), max_n)
-    setup = SpectralSetup(Z, sigma, knn_k=knn_k, backend=backend, dtype=dtype, device=device)
+    setup = SpectralSetup(Z, sigma, knn_k=knn_k, backend=backend, dtype=dtype, device=device,
+                          solver=as_solver(solver))
     subsets = [s for _, per_class in plans.values() for s in per_class]
     if dse:
         subsets.append(subsample(Z.shape[0], max_n, seed, sampling))
