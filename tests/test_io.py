@@ -1,3 +1,5 @@
+import os
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -16,6 +18,9 @@ def test_atomic_write_leaves_nothing_on_failure(tmp_path):
 
 def test_npz_and_tables_round_trip(tmp_path):
     save_npz(tmp_path / "a.npz", x=np.arange(3))
+    mask = os.umask(0)
+    os.umask(mask)
+    assert (tmp_path / "a.npz").stat().st_mode & 0o777 == 0o666 & ~mask  # not mkstemp's 0600
     assert np.load(tmp_path / "a.npz")["x"].tolist() == [0, 1, 2]
     df = pd.DataFrame({"a": [1, 2]})
     for name in ("t.parquet", "t.csv"):

@@ -77,6 +77,8 @@ def test_timm_encoder_penultimate_features(arch, kwargs, hook):
     assert out[hook].ndim == 2 and out[hook].shape[0] == 2
 
 
-def test_timm_unknown_arch():
+def test_timm_unknown_arch_or_signal_input():
     with pytest.raises(ValueError, match="model.arch"):
         _net(["model=timm", "model.arch=resnet_doesnotexist"], (3, 32, 32))
+    with pytest.raises(ValueError, match="needs images"):
+        _net(["model=timm"], (1, 40))

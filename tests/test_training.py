@@ -111,6 +111,13 @@ def test_random_labels_are_a_seeded_permutation():
     assert torch.equal(training_labels(compose(TINY), ds), ds.y_train)
 
 
+def test_zero_epochs_writes_the_initialisation_and_an_empty_log(tmp_path):
+    train(validate(compose(TINY + ["train.epochs=0"])), tmp_path)
+    assert pd.read_csv(tmp_path / "train_log.csv").empty
+    assert load_embeddings(embedding_path(tmp_path, 0)).epoch == 0
+    assert sorted(p.name for p in (tmp_path / "checkpoints").iterdir()) == ["epoch_0.npz", "epoch_0.pt", "last.pt"]
+
+
 def test_head_accuracy_is_argmax_of_head_on_penultimate(tmp_path):
     cfg = validate(compose(TINY + ["train.epochs=2"]))
     train(cfg, tmp_path)
@@ -158,13 +165,21 @@ def test_embed_and_inputs_commands(tmp_path):
     assert main(["embed", *args, f"out_dir={run}", "epoch=1"]) == 0
     for k, v in first.items():
         np.testing.assert_array_equal(v, _arrays(run, 1)[k])
-    # a deleted embedding is recreated by re-running train (nothing else retrained)
+    # deleted embeddings and log are recreated by re-running train (nothing retrained)
     embedding_path(run, 0).unlink()
     log_before = (run / "train_log.csv").read_text()
+    (run / "train_log.csv").unlink()
     assert main(["train", *args, f"out_dir={run}"]) == 0
     assert embedding_path(run, 0).exists() and (run / "train_log.csv").read_text() == log_before
-    with pytest.raises(ValueError, match="epoch=7"):
-        main(["embed", *args, f"out_dir={run}", "epoch=7"])
+    with pytest.raises(ValueError, match=r"epoch=0,7: no checkpoint for epoch\(s\) \[7\]"):
+        main(["embed", *args, f"out_dir={run}", "epoch=0,7"])
+    with pytest.raises(ValueError, match="epoch must be"):
+        main(["embed", *args, f"out_dir={run}", "epoch=last"])
+    embedding_path(run, 0).unlink()
+    embedding_path(run, 1).unlink()
+    assert main(["embed", *args, f"out_dir={run}", "epoch=all"]) == 0
+    np.testing.assert_array_equal(first["Z_2"], _arrays(run, 1)["Z_2"])
+    assert embedding_path(run, 0).exists()
     assert main(["inputs", *args, f"out={tmp_path / 'x.npz'}"]) == 0
     with np.load(tmp_path / "x.npz") as f:
         assert f["X"].shape == (60, 64) and np.array_equal(f["sample_ids"], first["sample_ids"])
@@ -180,7 +195,8 @@ def test_timm_simclr_on_cifar10_files_in_the_paper_setting(tmp_path, rng, monkey
 
     monkeypatch.setattr(cifar, "check_integrity", lambda *a, **k: True)
     write_cifar10(tmp_path / "data", rng)
-    cfg = validate(compose(["dataset=cifar10", f"dataset.root={tmp_path / 'data'}", "dataset.img_size=40",
+    cfg = validate(compose(["dataset=cifar10", f"dataset.root={tmp_path / 'data'}", "dataset.eval_n=null",
+                            "dataset.img_size=40",
                             "dataset.channels=3", "model=timm", "model.arch=resnet10t", "model.hooks=[all]",
                             "method=simclr", "method.probe_n=10", "train.epochs=1", "train.batch_size=8",
                             "train.threads=1"]))

@@ -30,6 +30,8 @@ def demo(argv=None) -> None:
 # does not pay for torch/timm/snakemake imports it does not need.
 COMMANDS = {
     "demo": "repscope.cli:demo",
+    "study": "repscope.studies.command:study",
+    "figure": "repscope.studies.command:figure",
     "clusters": "repscope.pipeline.commands:clusters",
     "measure": "repscope.pipeline.commands:measure",
     "aggregate": "repscope.pipeline.commands:aggregate",
@@ -37,6 +39,7 @@ COMMANDS = {
     "train": "repscope.training.commands:train",
     "embed": "repscope.training.commands:embed",
     "inputs": "repscope.training.commands:inputs",
+    "layers": "repscope.layerwise.command:layers",
 }
 
 

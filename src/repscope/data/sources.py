@@ -107,6 +107,13 @@ def load_stl10(dcfg) -> Dataset:
     return Dataset("stl10", *_tensors(tr.data, tr.labels, te.data, te.labels), num_classes=10)
 
 
+def load_szt(dcfg) -> Dataset:
+    """Schwartz-Ziv & Tishby's 12-bit patterns with the labels of var_u.mat."""
+    from .szt import load_szt as load
+
+    return load(dcfg)
+
+
 LOADERS = {
     "mnist1d": load_mnist1d,
     "digits": load_digits,
@@ -114,4 +121,5 @@ LOADERS = {
     "fashion_mnist": _mnist_like("FashionMNIST", "fashion_mnist"),
     "cifar10": load_cifar10,
     "stl10": load_stl10,
+    "szt": load_szt,
 }

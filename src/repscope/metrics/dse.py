@@ -11,8 +11,9 @@ from collections import defaultdict
 import numpy as np
 
 from .._validate import check_choice, check_points, check_positive
-from ..spectral import (Backend, bandwidth, entropy_bits, gather, gaussian_, normalize_symmetric_,
-                        spectrum_entropy, squared_distances)
+from ..spectral import (Backend, Estimate, Solver, as_solver, bandwidth, entropy_bits, gather, gaussian_,
+                        normalize_symmetric_, slq_spectrum_entropy, spectrum_entropy,
+                        squared_distances)
 from .sampling import subsample
 
 OPERATORS = ("diffusion", "gaussian", "knn")
@@ -25,9 +26,10 @@ class SpectralSetup:
     repetition)."""
 
     def __init__(self, Z, sigma=10.0, *, operator="diffusion", knn_k=10, backend="torch",
-                 dtype="float64", device="cpu"):
+                 dtype="float64", device="cpu", solver: Solver | None = None):
         check_choice(operator, "operator", OPERATORS)
         self.be = Backend(backend, dtype, device)
+        self.solver = solver or Solver()
         self.operator, self.knn_k, self.n = operator, knn_k, Z.shape[0]
         if operator == "knn":
             check_positive(knn_k, "knn", integer=True)
@@ -35,31 +37,42 @@ class SpectralSetup:
         self.bw = None if operator == "knn" else bandwidth(self.sqd, sigma, self.be, Z.shape[1], knn_k)
 
     def _operator_(self, S, bw):
-        """The operator on a stack of squared-distance blocks, in place."""
+        """(operator, its known unit top eigenvectors or None) on a stack of
+        squared-distance blocks, in place."""
         if self.operator == "knn":
             thr = self.be.kth_smallest(S, min(self.knn_k, S.shape[-1]))
-            return self.be.cast(S <= thr[..., None])
+            return self.be.cast(S <= thr[..., None]), None
         gaussian_(S, bw)
-        return normalize_symmetric_(S) if self.operator == "diffusion" else S
+        return normalize_symmetric_(S) if self.operator == "diffusion" else (S, None)
 
-    def _spectra(self, A) -> np.ndarray:
-        """Eigenvalue magnitudes of each matrix of the stack A, [B, n]."""
-        if self.operator != "knn":
-            return np.abs(self.be.eigvalsh(A))
-        out = []
-        for a in A:  # binarised k-NN graphs are not symmetric in general
-            sym = bool((a == a.T).all())
-            out.append(np.abs(self.be.eigvalsh(a) if sym else self.be.eigvals_general(a)))
-        return np.stack(out)
+    def _spectral_entropies(self, A, top, t):
+        """(entropies, standard errors) of each matrix of the stack A (``top``:
+        their known top eigenvectors, eigenvalue 1, or None)."""
+        if self.operator == "knn":  # binarised k-NN graphs are not symmetric in general
+            lam = [np.abs(self.be.eigvalsh(a) if bool((a == a.T).all()) else self.be.eigvals_general(a))
+                   for a in A]
+            h = spectrum_entropy(np.stack(lam), t)
+            return h, np.zeros_like(h)
+        if self.solver.use_slq(A.shape[-1]):
+            est = [slq_spectrum_entropy(self.be.as_torch(a), t, n_probes=self.solver.probes,
+                                        n_steps=self.solver.steps, n_deflate=self.solver.deflate,
+                                        seed=self.solver.seed,
+                                        deflate=None if top is None else self.be.as_torch(top[i]))
+                   for i, a in enumerate(A)]
+            return np.array([e.value for e in est]), np.array([e.stderr for e in est])
+        lam = self.be.eigvalsh(A[0]) if len(A) == 1 else self.be.eigvalsh(A)  # 2-D: in place
+        h = spectrum_entropy(lam.reshape(len(A), -1), t)
+        return h, np.zeros_like(h)
 
-    def entropies(self, subsets, t=1, matrix_entry=False) -> np.ndarray:
-        """Entropy of each subset of points (index arrays; None = all points,
-        which consumes the setup's distance matrix, so it is taken last). Shape
-        [S] for a scalar t, [S, len(t)] for a sequence."""
+    def entropies(self, subsets, t=1, matrix_entry=False):
+        """(entropies, standard errors) of each subset of points (index arrays;
+        None = all points, which consumes the setup's distance matrix, so it is
+        taken last). Shapes [S] for a scalar t, [S, len(t)] for a sequence; the
+        standard error is 0 where the spectrum is exact."""
         by_size = defaultdict(list)
         for i, idx in enumerate(subsets):
             by_size[None if idx is None else len(idx)].append(i)
-        results = [None] * len(subsets)
+        values, errors = [None] * len(subsets), [None] * len(subsets)
         for size in sorted(by_size, key=lambda s: s is None):
             pos = by_size[size]
             if size is None:
@@ -70,17 +83,18 @@ class SpectralSetup:
                 idx = np.stack([np.asarray(subsets[i]) for i in pos])
                 S = gather(self.sqd, idx, self.be)
                 bw = self.bw[self.be.index(idx)] if hasattr(self.bw, "shape") else self.bw
-            A = self._operator_(S, bw)
+            A, top = self._operator_(S, bw)
             if matrix_entry:
                 P = abs(A / A.sum(-1, keepdims=True))
                 P = self.be.to_numpy(P).reshape(len(pos), -1).astype(np.float64)
                 h = entropy_bits(P / P.sum(-1, keepdims=True))
                 h = np.repeat(h[:, None], len(np.atleast_1d(t)), 1) if np.ndim(t) else h
+                e = np.zeros_like(h)
             else:
-                h = spectrum_entropy(self._spectra(A), t)
+                h, e = self._spectral_entropies(A, top, t)
             for j, i in enumerate(pos):
-                results[i] = h[j]
-        return np.array(results)
+                values[i], errors[i] = h[j], e[j]
+        return np.array(values), np.array(errors)
 
 
 def _points(Z, max_n, seed, sampling):
@@ -97,13 +111,13 @@ def diffusion_spectrum(Z, sigma=10.0, *, knn_k=10, max_n=10000, seed=0, sampling
     for as many ``t`` as needed. Arguments as in :func:`diffusion_spectral_entropy`."""
     Z = _points(Z, max_n, seed, sampling)
     setup = SpectralSetup(Z, sigma, knn_k=knn_k, backend=backend, dtype=dtype, device=device)
-    K = setup._operator_(setup.sqd, setup.bw)
+    K, _ = setup._operator_(setup.sqd, setup.bw)
     return setup.be.eigvalsh(K)
 
 
 def diffusion_spectral_entropy(Z, sigma=10.0, t=1, *, knn_k=10, max_n=10000, seed=0,
                                sampling="generator", backend="torch", dtype="float64",
-                               device="cpu"):
+                               device="cpu", solver="exact", return_stderr=False):
     """Diffusion spectral entropy of the points Z [N, D], in bits (<= log2 N).
 
     DSE = -sum_i p_i log2 p_i, p_i = |lambda_i|^t / sum_j |lambda_j|^t, lambda the
@@ -112,10 +126,18 @@ def diffusion_spectral_entropy(Z, sigma=10.0, t=1, *, knn_k=10, max_n=10000, see
     :func:`repscope.spectral.bandwidth`). ``t`` may be a sequence: one
     spectrum, one value per t. Above ``max_n`` points a random subset is used
     (``sampling='reference'`` draws it exactly as dse-dsmi does; None keeps all).
-    ``backend`` ``'torch'`` (``dtype``, ``device``) or ``'numpy'`` (float64)."""
-    lam = diffusion_spectrum(Z, sigma, knn_k=knn_k, max_n=max_n, seed=seed, sampling=sampling,
-                             backend=backend, dtype=dtype, device=device)
-    return spectrum_entropy(lam, t)
+    ``backend`` ``'torch'`` (``dtype``, ``device``) or ``'numpy'`` (float64).
+    ``solver``: ``'exact'``, ``'slq'``, ``'auto'`` or a
+    :class:`repscope.spectral.Solver`; with ``return_stderr`` the result is an
+    ``Estimate(value, stderr)`` (stderr 0 when exact)."""
+    Z = _points(Z, max_n, seed, sampling)
+    setup = SpectralSetup(Z, sigma, knn_k=knn_k, backend=backend, dtype=dtype, device=device,
+                          solver=as_solver(solver))
+    values, errors = setup.entropies([None], t)
+    value, err = values[0], errors[0]
+    if np.ndim(value) == 0:
+        value, err = float(value), float(err)
+    return Estimate(value, err) if return_stderr else value
 
 
 def matrix_entry_entropy(Z, sigma=10.0, *, knn_k=10, max_n=10000, seed=0, sampling="generator",
@@ -124,7 +146,7 @@ def matrix_entry_entropy(Z, sigma=10.0, *, knn_k=10, max_n=10000, seed=0, sampli
     reference's ``matrix_entry_entropy`` variant), in bits (<= 2 log2 N)."""
     Z = _points(Z, max_n, seed, sampling)
     setup = SpectralSetup(Z, sigma, knn_k=knn_k, backend=backend, dtype=dtype, device=device)
-    return float(setup.entropies([None], matrix_entry=True)[0])
+    return float(setup.entropies([None], matrix_entry=True)[0][0])
 
 
 def adjacency_spectral_entropy(Z, sigma=10.0, *, kind="gaussian", knn=10, max_n=10000, seed=0,
@@ -139,4 +161,4 @@ def adjacency_spectral_entropy(Z, sigma=10.0, *, kind="gaussian", knn=10, max_n=
     Z = _points(Z, max_n, seed, sampling)
     setup = SpectralSetup(Z, sigma, operator=ADJACENCY_KINDS[kind], knn_k=knn, backend=backend,
                           dtype=dtype, device=device)
-    return float(setup.entropies([None])[0])
+    return float(setup.entropies([None])[0][0])

@@ -14,6 +14,7 @@ from typing import NamedTuple
 import numpy as np
 
 from .._validate import check_choice, check_points, check_positive, check_same_length, to_numpy
+from ..spectral import as_solver
 from .dse import ADJACENCY_KINDS, SpectralSetup
 from .sampling import Sampler, subsample
 from .shannon import bin_columns, classic_entropies
@@ -119,17 +120,20 @@ def _mutual_information(Z, reference, entropies, *, reference_type, n_clusters, 
 def diffusion_spectral_mutual_information(
         Z, reference=None, *, sigma=10.0, t=1, reference_type="auto", n_clusters=10,
         clusters=None, n_repetitions=5, seed=0, sampling="generator", knn_k=10, max_n=10000,
-        matrix_entry=False, backend="torch", dtype="float64", device="cpu") -> MutualInformation:
+        matrix_entry=False, backend="torch", dtype="float64", device="cpu",
+        solver="exact") -> MutualInformation:
     """DSMI(Z; B) in bits, B given as ``reference`` (labels, a scalar or vectors;
     see :func:`cluster_reference`) or as a precomputed ``clusters`` assignment.
 
     ``sigma`` is resolved once on all of Z (so every class and subset shares one
     bandwidth); ``t`` may be a sequence. ``sampling='reference'`` draws the
     random subsets exactly as dse-dsmi 1.1 does (Python ``random``, reseeded
-    with ``seed`` per class); the default uses a numpy Generator."""
+    with ``seed`` per class); the default uses a numpy Generator. ``solver`` as
+    in :func:`diffusion_spectral_entropy`, applied to each class-sized block."""
     def entropies(Zc, subsets):
-        setup = SpectralSetup(Zc, sigma, knn_k=knn_k, backend=backend, dtype=dtype, device=device)
-        return setup.entropies(subsets, t, matrix_entry=matrix_entry)
+        setup = SpectralSetup(Zc, sigma, knn_k=knn_k, backend=backend, dtype=dtype, device=device,
+                              solver=as_solver(solver))
+        return setup.entropies(subsets, t, matrix_entry=matrix_entry)[0]
 
     return _mutual_information(Z, reference, entropies, reference_type=reference_type,
                                n_clusters=n_clusters, clusters=clusters,
@@ -139,12 +143,15 @@ def diffusion_spectral_mutual_information(
 
 def diffusion_spectral_measures(
         Z, clusters, *, sigma=10.0, t=1, dse=True, n_repetitions=5, seed=0, sampling="generator",
-        knn_k=10, max_n=10000, backend="torch", dtype="float64", device="cpu") -> dict:
+        knn_k=10, max_n=10000, backend="torch", dtype="float64", device="cpu",
+        solver="exact") -> dict:
     """DSE(Z) and DSMI(Z; B) for every discrete reference in ``clusters``
     ({name: labels or a precomputed cluster assignment [N]}), all from one
     distance matrix and one bandwidth of Z, and every ``t`` from one spectrum
     per block. Returns {"DSE": ..., name: DSMI(Z; B), ...} in bits (arrays when
-    ``t`` is a sequence); ``dse=False`` skips the full spectrum.
+    ``t`` is a sequence); ``dse=False`` skips the full spectrum. ``solver`` as
+    in :func:`diffusion_spectral_entropy` (``'auto'``: SLQ for the blocks above
+    its ``exact_max_n``, exact below).
 
     Equal to :func:`diffusion_spectral_entropy` and
     :func:`diffusion_spectral_mutual_information` called one by one, except that
@@ -156,11 +163,12 @@ def diffusion_spectral_measures(
         assignment = to_numpy(assignment).reshape(-1)
         check_same_length(Z.shape[0], assignment, f"clusters[{name!r}]")
         plans[name] = _subsets(assignment, n_repetitions, Sampler(seed, sampling), max_n)
-    setup = SpectralSetup(Z, sigma, knn_k=knn_k, backend=backend, dtype=dtype, device=device)
+    setup = SpectralSetup(Z, sigma, knn_k=knn_k, backend=backend, dtype=dtype, device=device,
+                          solver=as_solver(solver))
     subsets = [s for _, per_class in plans.values() for s in per_class]
     if dse:
         subsets.append(subsample(Z.shape[0], max_n, seed, sampling))
-    H = setup.entropies(subsets, t)
+    H = setup.entropies(subsets, t)[0]
     out, start = {}, 0
     for name, (counts, per_class) in plans.items():
         out[name] = _combine(counts, H[start:start + len(per_class)], n_repetitions)
@@ -193,7 +201,7 @@ def adjacency_spectral_mutual_information(
     def entropies(Zc, subsets):
         setup = SpectralSetup(Zc, sigma, operator=ADJACENCY_KINDS[kind], knn_k=knn,
                               backend=backend, dtype=dtype, device=device)
-        return setup.entropies(subsets)
+        return setup.entropies(subsets)[0]
 
     return _mutual_information(Z, reference, entropies, reference_type=reference_type,
                                n_clusters=n_clusters, clusters=clusters,

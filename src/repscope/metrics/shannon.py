@@ -10,13 +10,27 @@ from ..spectral import entropy_bits
 from .dse import _points
 
 
-def bin_columns(Z, num_bins: int) -> np.ndarray:
-    """Min-max scale each column to [0, 1] and cut it into ``num_bins`` equal bins
-    (bin ids 1..num_bins, the maximum in the last bin, as the reference does).
-    A constant column puts every point in one bin."""
+def bin_columns(Z, num_bins: int, value_range=None) -> np.ndarray:
+    """Cut every entry of Z into one of ``num_bins`` equal bins (bin ids
+    1..num_bins, the maximum in the last bin, as the reference does). The range
+    that is cut: ``value_range=None`` each column's own min-max (the reference
+    CSE); ``"global"`` one min-max over all entries (Schwartz-Ziv & Tishby's
+    information plane, seed 003); ``(lo, hi)`` fixed edges (e.g. (-1, 1) for
+    tanh units; entries outside raise). A constant column or array puts every
+    entry in one bin."""
     check_positive(num_bins, "num_bins_per_dim", integer=True)
     Z = to_numpy(Z).astype(np.float64)
-    lo, hi = Z.min(0), Z.max(0)
+    if value_range is None:
+        lo, hi = Z.min(0), Z.max(0)
+    elif isinstance(value_range, str):
+        if value_range != "global":
+            raise ValueError(f"value_range must be None, 'global' or (lo, hi); got {value_range!r}")
+        lo, hi = Z.min(), Z.max()
+    else:
+        lo, hi = (float(v) for v in value_range)
+        if not lo < hi or Z.min() < lo or Z.max() > hi:
+            raise ValueError(f"value_range must be (lo, hi) with lo < hi containing every entry "
+                             f"(data span [{Z.min()}, {Z.max()}]); got {value_range!r}")
     span = np.where(hi > lo, hi - lo, 1.0)
     edges = np.linspace(0, 1, num_bins + 1)[:-1]
     return np.digitize((Z - lo) / span, bins=edges)

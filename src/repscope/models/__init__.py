@@ -60,6 +60,9 @@ def build_encoder(mcfg, input_shape) -> nn.Module:
         return MLP(int(torch.Size(input_shape).numel()), list(mcfg.widths))
     if mcfg.name == "cnn":
         return CNN(input_shape, list(mcfg.channels), mcfg.kernel_size)
+    if len(input_shape) != 3:
+        raise ValueError(f"model.name='timm' needs images [C, H, W]; this dataset's samples have shape "
+                         f"{tuple(input_shape)} (use model=mlp or model=cnn)")
     from .backbone import timm_encoder
 
     return timm_encoder(mcfg, input_shape)
@@ -110,17 +113,19 @@ def _flat(out) -> torch.Tensor:
 
 
 @torch.no_grad()
-def forward_layers(net: Network, x: torch.Tensor, names) -> dict[str, torch.Tensor]:
+def forward_layers(net: Network, x: torch.Tensor, names, flatten: bool = True) -> dict[str, torch.Tensor]:
     """Activations {name: [B, F]} of the named encoder modules and Z
-    ("penultimate") for one batch, via forward hooks removed afterwards."""
+    ("penultimate") for one batch, via forward hooks removed afterwards
+    (``flatten=False``: each module's output shape, e.g. [B, C, L] of a conv block)."""
     taps = {}
     modules = dict(net.encoder.named_modules())
+    keep = _flat if flatten else (lambda out: out[0] if isinstance(out, tuple) else out)
     with contextlib.ExitStack() as stack:
         for name in names:
             if name == PENULTIMATE:
                 continue
             hook = modules[name].register_forward_hook(
-                lambda _m, _i, out, name=name: taps.__setitem__(name, _flat(out)))
+                lambda _m, _i, out, name=name: taps.__setitem__(name, keep(out)))
             stack.callback(hook.remove)
         taps[PENULTIMATE] = net(x)
     return {name: taps[name] for name in names}

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .._validate import _is_torch, check_choice
+from .lapack import eigvalsh_inplace
 
 BACKENDS = ("numpy", "torch")
 DTYPES = ("float32", "float64")
@@ -96,11 +97,18 @@ class Backend:
             return np.partition(a, k - 1, axis=-1)[..., k - 1]
         return a.kthvalue(k, dim=-1).values
 
+    def as_torch(self, a):
+        """A torch view of a (shares memory for numpy arrays)."""
+        import torch
+
+        return torch.from_numpy(a) if self.name == "numpy" else a
+
     def to_numpy(self, a) -> np.ndarray:
         return a if self.name == "numpy" else a.detach().cpu().numpy()
 
     def eigvalsh(self, a) -> np.ndarray:
-        """Eigenvalues of a symmetric matrix (or a stack of them), float64 numpy."""
+        """Eigenvalues of a symmetric matrix (or a stack of them), float64 numpy.
+        A single CPU matrix is overwritten (see :mod:`.lapack`)."""
         if self.name == "numpy":
             if a.ndim == 2:
                 from scipy.linalg import eigh
@@ -108,6 +116,8 @@ class Backend:
                 return eigh(a, eigvals_only=True, driver="evd", check_finite=False,
                             overwrite_a=True)
             return np.linalg.eigvalsh(a)
+        if a.ndim == 2 and a.device.type == "cpu" and a.is_contiguous():
+            return eigvalsh_inplace(a.numpy())
         import torch
 
         return torch.linalg.eigvalsh(a).double().cpu().numpy()

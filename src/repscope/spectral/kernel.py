@@ -92,12 +92,15 @@ def gaussian_(sqd, bw):
 
 
 def normalize_symmetric_(G):
-    """K = D^-1/2 G D^-1/2 by broadcasting (D = row sums): K is symmetric with
-    the eigenvalues of the diffusion operator P = D^-1 G."""
-    r = G.sum(-1) ** -0.5
+    """K = D^-1/2 G D^-1/2 by broadcasting (D = row sums), in place: K is
+    symmetric with the eigenvalues of the diffusion operator P = D^-1 G.
+    Returns (K, phi): phi = sqrt(D 1) / ||sqrt(D 1)||, the unit eigenvector of
+    K's top eigenvalue 1 (known exactly, so SLQ can deflate it)."""
+    sqrt_deg = G.sum(-1) ** 0.5
+    r = 1 / sqrt_deg
     G *= r[..., :, None]
     G *= r[..., None, :]
-    return G
+    return G, sqrt_deg / (sqrt_deg * sqrt_deg).sum(-1, keepdims=True) ** 0.5
 
 
 def gather(sqd, idx, be: Backend):

@@ -24,6 +24,8 @@ from .schedule import warmup_cosine
 
 log = logging.getLogger(__name__)
 
+LOG_COLUMNS = ["epoch", "lr", "train_loss", "train_acc", "seconds", "embed_seconds"]
+
 # Test-only fault injection: SIGKILL this process right after the given global
 # optimiser step, to check that a killed run resumes exactly.
 FAULT_ENV = "REPSCOPE_FAULT_AT_STEP"
@@ -122,15 +124,18 @@ class Trainer:
         if row is not None:
             self.log.append({**row, "embed_seconds": seconds})
         save_torch(self.state(), checkpoint_path(self.run_dir, "last"))
-        if self.log:
-            import pandas as pd
+        self.write_log()
 
-            save_table(pd.DataFrame(self.log), self.run_dir / "train_log.csv")
+    def write_log(self) -> None:
+        """train_log.csv from the log kept in last.pt (header only at epoch 0)."""
+        import pandas as pd
+
+        save_table(pd.DataFrame(self.log, columns=LOG_COLUMNS), self.run_dir / "train_log.csv")
 
     def fill_missing_embeddings(self) -> None:
         """Recreate deleted embedding files from their exports or, failing
         that, from their epoch checkpoints."""
-        final = self.ctx.net.state_dict()
+        final = {k: v.clone() for k, v in self.ctx.net.state_dict().items()}
         for e in range(self.cfg.train.epochs + 1):
             ckpt = checkpoint_path(self.run_dir, e)
             if (not embedding_path(self.run_dir, e).exists() and not link_export(self.run_dir, e)
@@ -155,6 +160,8 @@ class Trainer:
                 self.finish_epoch(row)
                 bar.set_postfix(loss=f"{row['train_loss']:.3f}", acc=f"{row['train_acc']:.3f}")
                 bar.update()
+        if not (self.run_dir / "train_log.csv").exists():  # a workflow may have removed it
+            self.write_log()
         if self.cfg.train.embed:
             self.fill_missing_embeddings()
 

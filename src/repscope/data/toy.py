@@ -1,0 +1,137 @@
+"""Synthetic data whose entropy / mutual information structure is known, for the
+toy studies (T1–T5 of STUDIES.md). Every generator takes ``seed`` (an int or a
+``numpy.random.Generator``) and draws whole arrays at once."""
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+
+from .._validate import check_choice, check_positive
+
+DISTRIBUTIONS = ("uniform", "gaussian")
+
+
+def as_generator(seed) -> np.random.Generator:
+    """A numpy Generator from an int seed; a Generator (or any object with the
+    same drawing methods) is passed through, so callers can chain draws."""
+    if isinstance(seed, numbers.Integral) and not isinstance(seed, bool):
+        return np.random.default_rng(int(seed))
+    if hasattr(seed, "random") and hasattr(seed, "normal"):
+        return seed
+    raise ValueError(f"seed must be an int or a numpy.random.Generator; got {seed!r}")
+
+
+def _check_noise(noise):
+    if isinstance(noise, bool) or not isinstance(noise, numbers.Real) or not noise >= 0:
+        raise ValueError(f"noise must be a number >= 0; got {noise!r}")
+    return float(noise)
+
+
+def _draw(rng, distribution, size):
+    return rng.uniform(-1, 1, size) if distribution == "uniform" else rng.normal(size=size)
+
+
+def intrinsic_dimension_points(n, dim, intrinsic_dim, *, distribution="uniform", noise=0.01,
+                               seed=0) -> np.ndarray:
+    """[n, dim] points whose first ``intrinsic_dim`` coordinates are uniform on
+    (-1, 1) (or standard normal) and whose other coordinates all equal one shared
+    random constant, plus ``noise`` * U(-1, 1) on every coordinate (T1)."""
+    check_positive(n, "n", integer=True)
+    check_positive(dim, "dim", integer=True)
+    check_positive(intrinsic_dim, "intrinsic_dim", integer=True)
+    if intrinsic_dim > dim:
+        raise ValueError(f"intrinsic_dim must be <= dim={dim}; got {intrinsic_dim}")
+    check_choice(distribution, "distribution", DISTRIBUTIONS)
+    noise = _check_noise(noise)
+    rng = as_generator(seed)
+    X = np.empty((n, dim))
+    X[:, :intrinsic_dim] = _draw(rng, distribution, (n, intrinsic_dim))
+    X[:, intrinsic_dim:] = _draw(rng, distribution, 1)
+    return X + noise * rng.uniform(-1, 1, (n, dim))
+
+
+def random_spd_matrix(n, *, seed=0) -> np.ndarray:
+    """A random symmetric positive semi-definite [n, n] matrix W = B B^T / n, B
+    standard normal (a Wishart matrix of trace ~ n, like the identity's)."""
+    check_positive(n, "n", integer=True)
+    B = as_generator(seed).normal(size=(n, n))
+    return B @ B.T / n
+
+
+def noisy_identity_spectra(n, alphas, *, seed=0) -> np.ndarray:
+    """Eigenvalues [len(alphas), n] of alpha I + (1 - alpha) W for each alpha,
+    W = :func:`random_spd_matrix`. One eigendecomposition serves every alpha:
+    the eigenvalues are alpha + (1 - alpha) lambda(W)."""
+    alphas = np.asarray(alphas, dtype=np.float64)
+    if alphas.ndim != 1 or np.any((alphas < 0) | (alphas > 1)):
+        raise ValueError(f"alphas must be a 1-D sequence of numbers in [0, 1]; got {alphas!r}")
+    lam = np.linalg.eigvalsh(random_spd_matrix(n, seed=seed))
+    return alphas[:, None] + (1 - alphas[:, None]) * lam[None, :]
+
+
+def gaussian_blobs(n, dim, centers=3, *, cluster_std=1.0, box=10.0, seed=0):
+    """``centers`` isotropic Gaussian blobs (std ``cluster_std``) with centres
+    uniform in [-box, box]^dim, n points split as evenly as possible.
+    Returns (X [n, dim], y [n] int64 blob index)."""
+    check_positive(n, "n", integer=True)
+    check_positive(dim, "dim", integer=True)
+    check_positive(centers, "centers", integer=True)
+    check_positive(cluster_std, "cluster_std")
+    check_positive(box, "box")
+    rng = as_generator(seed)
+    y = np.repeat(np.arange(centers), np.diff(np.linspace(0, n, centers + 1).astype(int)))
+    mu = rng.uniform(-box, box, (centers, dim))
+    return mu[y] + cluster_std * rng.normal(size=(n, dim)), y.astype(np.int64)
+
+
+def random_walk_tree(n_branch, branch_length, dim, *, step=2.0, noise=0.0,
+                     noise_distribution="uniform", seed=0):
+    """A branching random-walk tree as PHATE generates it: each branch is the
+    cumulative sum of ``branch_length`` steps uniform on (-step/2, step/2) per
+    coordinate; every branch after the first starts at a random point of the
+    first. Then ``noise`` * U(-1, 1) (or N(0, noise^2) for
+    ``noise_distribution='gaussian'``) is added. Returns (X [n_branch *
+    branch_length, dim], branch label [N] int64)."""
+    check_positive(n_branch, "n_branch", integer=True)
+    check_positive(branch_length, "branch_length", integer=True)
+    check_positive(dim, "dim", integer=True)
+    check_positive(step, "step")
+    check_choice(noise_distribution, "noise_distribution", DISTRIBUTIONS)
+    noise = _check_noise(noise)
+    rng = as_generator(seed)
+
+    def walk():
+        return np.cumsum(-1 + step * rng.random((branch_length, dim)), 0)
+
+    branches = [walk()]
+    for _ in range(n_branch - 1):
+        start = branches[0][rng.integers(branch_length)]
+        branches.append(walk() + start)
+    X = np.concatenate(branches)
+    X = X + (noise * rng.uniform(-1, 1, X.shape) if noise_distribution == "uniform"
+             else rng.normal(0, noise, X.shape))
+    return X, np.repeat(np.arange(n_branch, dtype=np.int64), branch_length)
+
+
+def dla_tree(n_dim=100, n_branch=20, branch_length=100, *, rand_multiplier=2.0, sigma=4.0,
+             seed=37):
+    """PHATE's "diffusion-limited aggregation" tree (``phate.tree.gen_dla``, same
+    parameters and defaults): a :func:`random_walk_tree` with Gaussian noise of
+    std ``sigma``. Given a generator that draws like numpy's legacy
+    ``RandomState(seed)`` it returns gen_dla's exact arrays."""
+    return random_walk_tree(n_branch, branch_length, n_dim, step=rand_multiplier, noise=sigma,
+                            noise_distribution="gaussian", seed=seed)
+
+
+def corrupt_labels(labels, fraction, *, seed=0) -> np.ndarray:
+    """A copy of ``labels`` in which a random ``fraction`` of the entries is
+    shuffled among themselves (class sizes are kept; some shuffled entries
+    may land on their own class)."""
+    if isinstance(fraction, bool) or not isinstance(fraction, numbers.Real) or not 0 <= fraction <= 1:
+        raise ValueError(f"fraction must be a number in [0, 1]; got {fraction!r}")
+    y = np.array(labels, copy=True)
+    rng = as_generator(seed)
+    idx = rng.choice(len(y), size=int(round(fraction * len(y))), replace=False)
+    y[idx] = y[rng.permutation(idx)]
+    return y

@@ -1,0 +1,87 @@
+"""``repscope layers <hydra overrides> run_dir=<run_dir> epoch=<e> out=<parquet> [clusters=<npz>]``:
+the layer-wise measures (``cfg.layers``) of one checkpoint as tidy rows. ``clusters``
+(the dataset's clustered inputs X) adds DSMI(T; X) beside the information plane."""
+from __future__ import annotations
+
+import logging
+
+import numpy as np
+
+log = logging.getLogger("repscope.layers")
+
+
+def layers(argv) -> None:
+    import pandas as pd
+    import torch
+    from tqdm.auto import tqdm
+
+    from ..config import parse_command
+    from ..io import checkpoint_path, save_table
+    from ..training.context import RunContext
+    from . import COLUMNS, validate_layers
+    from . import compute as C
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
+    usage = __doc__.splitlines()[0]
+    cfg, own = parse_command(argv, {"run_dir", "epoch", "out", "clusters"})
+    missing = [k for k in ("run_dir", "epoch", "out") if k not in own]
+    if missing:
+        raise ValueError(f"missing argument(s) {', '.join(k + '=' for k in missing)}; usage: {usage}")
+    if not own["epoch"].isdigit():
+        raise ValueError(f"epoch must be a non-negative integer; got {own['epoch']!r}")
+    epoch, L = int(own["epoch"]), cfg.layers
+    validate_layers(L)
+    ckpt = checkpoint_path(own["run_dir"], epoch)
+    if not ckpt.exists():
+        raise ValueError(f"epoch={epoch}: no checkpoint {ckpt} (train the run first)")
+    ctx = RunContext.build(cfg)
+    ctx.net.load_state_dict(torch.load(ckpt, map_location=ctx.device, weights_only=True)["model"])
+    names = C.hooked_layers(ctx.net, L.layers)
+    depth = {n: i for i, n in enumerate([C.INPUT, *names])}
+    with_input = [C.INPUT, *names] if L.input else names
+    wanted = set(L.measures)
+    if epoch != cfg.train.epochs:
+        wanted.discard("ablation")
+    if epoch not in (0, cfg.train.epochs):
+        wanted.discard("modularity")
+    ids = ctx.eval_ids
+    x_eval, y_eval = ctx.dataset.x_test[ids], ctx.dataset.y_test[ids].numpy()
+    feats = {n: v.cpu().numpy() for n, v in C.collect(ctx, x_eval, with_input).items()} \
+        if wanted & {"MFT", "info_plane", "modularity"} else {}
+    dsmi, x_clusters = (_dsmi_settings(cfg, own.get("clusters"), ids)
+                        if "info_plane" in wanted and L.info_plane.dsmi else (None, None))
+    steps = {
+        "NC1": lambda: C.nc1_rows(ctx, with_input, depth, L.nc1),
+        "DIB": lambda: C.dib_rows(ctx, names, depth, L.dib, L.seed),
+        "MFT": lambda: C.manifold_rows(feats, y_eval, with_input, depth, L.manifold, L.seed),
+        "info_plane": lambda: C.info_plane_rows(
+            feats, y_eval, x_eval.reshape(len(ids), -1).cpu().numpy(), names, depth, L.info_plane,
+            dsmi, x_clusters),
+        "ablation": lambda: C.ablation_rows(ctx, ctx.inputs(x_eval), names, depth, L.ablation, L.seed),
+        "modularity": lambda: C.modularity_rows(feats, names, depth, L.modularity, L.seed),
+    }
+    rows = []
+    for name in tqdm([m for m in steps if m in wanted], desc=f"epoch {epoch}", unit="measure"):
+        rows += steps[name]()
+        log.info("epoch %d: %s done (%d layers)", epoch, name, len(names))
+    save_table(pd.DataFrame(rows, columns=COLUMNS), own["out"])
+
+
+def _dsmi_settings(cfg, clusters, ids):
+    """The experiment's metrics settings restricted to DSMI(T; Y) and, with the
+    clustered inputs of the evaluation subset, DSMI(T; X); and those clusters."""
+    from omegaconf import OmegaConf
+
+    from ..pipeline.measure import resolve_device, validate_metrics
+
+    x_clusters = None
+    if clusters:
+        with np.load(clusters, allow_pickle=False) as f:
+            if not np.array_equal(f["sample_ids"], ids):
+                raise ValueError(f"clusters={clusters} belong to other samples than the evaluation "
+                                 "subset: rebuild the dataset's inputs and clusters")
+            x_clusters = f["clusters"]
+    m = OmegaConf.merge(cfg.metrics, {"measures": ["DSMI_Y"] + (["DSMI_X"] if clusters else [])})
+    validate_metrics(m)
+    m.device = resolve_device(m)
+    return m, x_clusters

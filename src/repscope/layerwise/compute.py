@@ -1,0 +1,198 @@
+"""The layer-wise measures of one checkpoint, as tidy rows (see the package docstring).
+
+Hooked layers follow seed 002: the output of every encoder block (after its
+nonlinearity) plus the penultimate layer Z. A network is split at a layer into a
+frozen encoder (everything up to it) and a decoder (the rest, ending in the
+classifier head), which is the decoder family of the DIB measure."""
+from __future__ import annotations
+
+import logging
+
+import numpy as np
+import torch
+from torch import nn
+
+from ..data import stratified_subset
+from ..metrics.ablation import ablation_importance
+from ..metrics.binned import information_plane, modularity_comparisons
+from ..metrics.dib import decodable_information
+from ..metrics.manifold import manifold_geometry
+from ..metrics.nc1 import NC1Accumulator
+from ..models import PENULTIMATE, forward_layers, layer_names
+from ..models.small import CNN, MLP
+
+log = logging.getLogger(__name__)
+INPUT = "input"  # the preprocessed model input, measured as layer 0 by NC1 and MFT
+
+
+def hooked_layers(net, wanted="all") -> list[str]:
+    """Every encoder block and "penultimate", in depth order; an MLP's last block
+    is Z itself, so it appears once, as "penultimate"."""
+    names = layer_names(net, ["all"])
+    if isinstance(net.encoder, MLP):
+        names.remove(net.encoder.block_names[-1])
+    if wanted == "all":
+        return names
+    missing = [n for n in wanted if n not in names]
+    if missing:
+        raise ValueError(f"layers.layers: {missing} are not hooked layers; they are {names}")
+    return [n for n in names if n in wanted]
+
+
+def layer_module(net, name: str) -> nn.Module:
+    return net.encoder if name == PENULTIMATE else dict(net.encoder.named_modules())[name]
+
+
+def decoder_after(net, name: str) -> nn.Module:
+    """The network after layer ``name``: the remaining blocks (and pooling) and the head."""
+    if name == PENULTIMATE:
+        return net.head
+    enc = net.encoder
+    if not isinstance(enc, (MLP, CNN)):
+        raise ValueError(f"DIB at layer {name!r} needs an MLP or CNN encoder (to split it); "
+                         f"got {type(enc).__name__}: set layers.layers: [penultimate]")
+    rest = [getattr(enc, b) for b in enc.block_names[enc.block_names.index(name) + 1:]]
+    pool = [enc.pool, nn.Flatten()] if isinstance(enc, CNN) else []
+    return nn.Sequential(*rest, *pool, net.head)
+
+
+def _batches(ctx, x, names, flatten=True):
+    """Activations {layer: [B, ...]} batch by batch, network in eval mode; layer
+    "input" is the preprocessed model input."""
+    was_training = ctx.net.training
+    ctx.net.eval()
+    hooked = [n for n in names if n != INPUT]
+    try:
+        for start in range(0, len(x), ctx.cfg.train.eval_batch_size):
+            xb = ctx.inputs(x[start:start + ctx.cfg.train.eval_batch_size])
+            with torch.no_grad(), ctx.autocast():
+                out = forward_layers(ctx.net, xb, hooked, flatten=flatten)
+            if INPUT in names:
+                out[INPUT] = xb.flatten(1) if flatten else xb
+            yield {k: v.float() for k, v in out.items()}
+    finally:
+        ctx.net.train(was_training)
+
+
+def collect(ctx, x, names, flatten=True) -> dict[str, torch.Tensor]:
+    parts = {n: [] for n in names}
+    for out in _batches(ctx, x, names, flatten):
+        for n, v in out.items():
+            parts[n].append(v)
+    return {n: torch.cat(v) for n, v in parts.items()}
+
+
+def _row(layer, depth, metric, value, split="", unit=np.nan, t=np.nan):
+    return {"layer": layer, "depth": depth, "metric": metric, "split": split, "unit": unit,
+            "t": t, "value": float(value)}
+
+
+def nc1_rows(ctx, names, depth, c) -> list[dict]:
+    """NC1 per layer on whole splits, two streamed passes each."""
+    rows = []
+    for split in c.splits:
+        x = getattr(ctx.dataset, f"x_{split}")
+        y = getattr(ctx.dataset, f"y_{split}").numpy()
+        accs = {n: NC1Accumulator(ctx.dataset.num_classes, global_mean=c.global_mean,
+                                  divide_by_classes=c.divide_by_classes, device=str(ctx.device))
+                for n in names}
+        for add in ("add_class_sums", "add_deviations"):
+            start = 0
+            for out in _batches(ctx, x, names):
+                yb = y[start:start + len(next(iter(out.values())))]
+                start += len(yb)
+                for n in names:
+                    getattr(accs[n], add)(out[n], yb)
+        rows += [_row(n, depth[n], "NC1", accs[n].value(), split) for n in names]
+    return rows
+
+
+def dib_rows(ctx, names, depth, c, seed) -> list[dict]:
+    """V-sufficiency and nuisance information per layer on a training subset."""
+    y_all = ctx.dataset.y_train.numpy()
+    ids = stratified_subset(y_all, c.n_train, seed, "layers.dib.n_train")
+    feats = collect(ctx, ctx.dataset.x_train[ids], names, flatten=False)
+    rows = []
+    for n in names:
+        res = decodable_information(feats[n], y_all[ids], decoder_after(ctx.net, n),
+                                    n_classes=ctx.dataset.num_classes, epochs=c.epochs, lr=c.lr,
+                                    batch_size=c.batch_size, weight_decay=c.weight_decay,
+                                    seed=seed, device=str(ctx.device))
+        rows += [_row(n, depth[n], "DIB_sufficiency", res.sufficiency, "train"),
+                 _row(n, depth[n], "DIB_nuisance", res.nuisance, "train"),
+                 _row(n, depth[n], "H_Y", res.label_entropy, "train"),
+                 _row(n, depth[n], "H_nuisance", res.digit_entropies.sum(), "train")]
+        log.info("DIB %s: sufficiency %.3f, nuisance %.3f bits", n, res.sufficiency, res.nuisance)
+    return rows
+
+
+def per_class_sample(labels, m: int, seed) -> np.ndarray:
+    """Up to ``m`` indices of every class, drawn with ``seed`` (sorted)."""
+    rng = np.random.default_rng(seed)
+    picks = [rng.choice(idx, size=min(m, len(idx)), replace=False)
+             for idx in (np.flatnonzero(labels == c) for c in np.unique(labels))]
+    return np.sort(np.concatenate(picks))
+
+
+def manifold_rows(feats, labels, names, depth, c, seed) -> list[dict]:
+    ids = per_class_sample(labels, c.examples_per_class, seed)
+    rows = []
+    for n in names:
+        g = manifold_geometry(feats[n][ids], labels[ids], kappa=c.kappa, n_t=c.n_t, n_reps=c.n_reps,
+                              max_features=c.max_features, subspace=c.subspace, seed=seed,
+                              n_jobs=c.n_jobs, max_iter=c.max_iter)
+        rows += [_row(n, depth[n], f"MFT_{k}", getattr(g, k), "test")
+                 for k in ("capacity", "radius", "dimension", "correlation")]
+        rows.append(_row(n, depth[n], "MFT_removed", g.n_removed, "test"))
+    return rows
+
+
+def info_plane_rows(feats, labels, inputs, names, depth, c, dsmi_settings, x_clusters) -> list[dict]:
+    """Binned I(X; T), I(T; Y) and, with ``dsmi_settings`` (a metrics config),
+    DSMI(T; Y) and DSMI(T; X) (the latter when ``x_clusters`` is given)."""
+    from ..pipeline.measure import measure_layer
+
+    value_range = c.value_range if isinstance(c.value_range, str) else tuple(c.value_range)
+    rows = []
+    for n in names:
+        i_xt, i_ty = information_plane(feats[n], labels, num_bins=c.num_bins,
+                                       value_range=value_range, inputs=inputs)
+        rows += [_row(n, depth[n], "I_XT", i_xt, "test"), _row(n, depth[n], "I_TY", i_ty, "test")]
+        if dsmi_settings is not None:
+            rows += [_row(n, depth[n], r["metric"], r["value"], "test", t=r["t"])
+                     for r in measure_layer(feats[n], labels, x_clusters, dsmi_settings)]
+    return rows
+
+
+def ablation_rows(ctx, x_model, names, depth, c, seed) -> list[dict]:
+    """Per-unit ablation importance of every layer for the classifier encoder -> head."""
+    classifier = nn.Sequential(ctx.net.encoder, ctx.net.head)
+    rows = []
+    for n in names:
+        for kind in ("neurons", "directions"):
+            res = ablation_importance(classifier, layer_module(ctx.net, n), x_model, kind=kind,
+                                      n_directions=c.n_directions, seed=seed, chunk=c.chunk,
+                                      device=str(ctx.device))
+            tag = kind[:-1]
+            rows += [_row(n, depth[n], f"ablation_{m}_{tag}", v, "test", unit=i)
+                     for m, values in (("KL", res.kl), ("dH", res.entropy_change))
+                     for i, v in enumerate(values)]
+    return rows
+
+
+def modularity_rows(feats, names, depth, c, seed) -> list[dict]:
+    """Seed 003's comparisons C1..C3 for consecutive layers, averaged over random modules."""
+    rows = []
+    for i, (a, b) in enumerate(zip(names[:-1], names[1:])):
+        A, B = feats[a], feats[b]
+        size_a = min(c.subset_size, A.shape[1] - 1)
+        size_b = min(c.subset_size, B.shape[1])
+        draws = []
+        for j in range(c.n_subsets):
+            rng = np.random.default_rng([seed, i, j])
+            draws.append(modularity_comparisons(A, B, rng.choice(A.shape[1], size_a, replace=False),
+                                                rng.choice(B.shape[1], size_b, replace=False),
+                                                num_bins=c.num_bins))
+        for k, v in enumerate(np.mean(draws, axis=0), 1):
+            rows.append(_row(f"{a}>{b}", depth[a], f"modularity_C{k}", v, "test"))
+    return rows

@@ -1,0 +1,183 @@
+"""Peers of DSE/DSMI: k-NN (KSG), binned, matrix-based and rank-based
+estimators. The mutual-information estimators share one signature,
+``f(Z, reference, *, seed=..., ...) -> bits``; the neural bounds (MINE,
+InfoNCE) live in :mod:`repscope.metrics.neural`.
+
+- :func:`ksg_mutual_information`: Kraskov–Stögbauer–Grassberger k-NN
+  estimator. A discrete reference (class labels) uses Ross's (2014) variant
+  for a continuous Z and a discrete label, with Euclidean distances (one GEMM,
+  so D = 20 000 stays cheap); a continuous reference uses KSG's algorithm 1
+  with the max-norm in the joint space. ``reference_type='scalar'`` on labels
+  treats them as a continuous number, as the DSE authors' KSG baseline did.
+- :func:`binned_mutual_information`: CSMI with ``num_bins`` bins per dimension.
+- :func:`von_neumann_entropy`: matrix-based Rényi/von Neumann entropy of the
+  trace-normalised Gram matrix (Sánchez Giraldo et al. 2015).
+- :func:`effective_rank`: RankMe (Garrido et al. 2023), exp of the entropy of
+  the normalised singular values; a count, not bits.
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from scipy.special import digamma
+
+from .._validate import check_choice, check_points, check_positive, check_same_length, to_numpy
+from ..spectral import Backend, bandwidth, entropy_bits, gaussian_, squared_distances
+from .dsmi import REFERENCE_TYPES, classic_shannon_mutual_information, cluster_reference
+
+LN2 = math.log(2)
+KERNELS = ("gaussian", "linear")
+
+
+def _is_discrete(B, reference_type) -> bool:
+    check_choice(reference_type, "reference_type", REFERENCE_TYPES)
+    if reference_type == "auto":
+        return B.ndim == 1 and (np.issubdtype(B.dtype, np.integer) or B.dtype == bool)
+    return reference_type == "discrete"
+
+
+def _jitter(X, scale, rng):
+    """X plus ``scale`` * std(column) Gaussian noise: breaks distance ties, as
+    Kraskov et al. recommend (ties make the neighbour counts ill-defined)."""
+    if scale == 0:
+        return X
+    return X + scale * X.std(0, keepdims=True) * rng.normal(size=X.shape)
+
+
+def _chebyshev(X, be: Backend, chunk: int = 1024):
+    """Max-norm distance matrix [N, N], computed in row blocks on the backend."""
+    import torch
+
+    X = be.asarray(X)
+    return torch.cat([torch.cdist(X[i:i + chunk], X, p=float("inf"))
+                      for i in range(0, X.shape[0], chunk)])
+
+
+def _ksg_discrete(Z, y, k, be: Backend) -> float:
+    """Ross (2014): I = psi(N) - <psi(N_y)> + psi(k) - <psi(m)>, m = number of
+    points (itself included) strictly closer than the k-th same-class
+    neighbour. Classes with one sample are left out, as in scikit-learn."""
+    import torch
+
+    d = squared_distances(Z, be)
+    n = len(y)
+    radius = np.zeros(n)
+    k_eff = np.zeros(n)
+    counts = np.zeros(n)
+    for lab in np.unique(y):
+        inside = np.flatnonzero(y == lab)
+        counts[inside] = len(inside)
+        if len(inside) < 2:
+            continue
+        kk = min(k, len(inside) - 1)
+        idx = torch.as_tensor(inside, device=d.device)
+        block = d[idx[:, None], idx[None, :]]
+        radius[inside] = block.kthvalue(kk + 1, dim=1).values.double().cpu().numpy()  # +1: self
+        k_eff[inside] = kk
+    keep = counts > 1
+    r = torch.as_tensor(radius, device=d.device, dtype=d.dtype)
+    m = (d < r[:, None]).sum(1).double().cpu().numpy()
+    keep &= m > 0
+    n_kept = int(keep.sum())
+    mi = (digamma(n_kept) + digamma(k_eff[keep]).mean() - digamma(counts[keep]).mean()
+          - digamma(m[keep]).mean())
+    return max(0.0, float(mi)) / LN2
+
+
+def _ksg_continuous(Z, B, k, be: Backend) -> float:
+    """KSG algorithm 1: eps_i = max-norm distance to the k-th neighbour in the
+    joint space; I = psi(k) + psi(N) - <psi(n_z + 1) + psi(n_b + 1)> with n_z,
+    n_b the neighbours strictly inside eps_i in each marginal."""
+    import torch
+
+    dz, db = _chebyshev(Z, be), _chebyshev(B, be)
+    joint = torch.maximum(dz, db)
+    n = joint.shape[0]
+    eps = joint.kthvalue(k + 1, dim=1).values  # +1: the point itself
+    nz = (dz < eps[:, None]).sum(1) - 1
+    nb = (db < eps[:, None]).sum(1) - 1
+    nz, nb = nz.double().cpu().numpy(), nb.double().cpu().numpy()
+    mi = digamma(k) + digamma(n) - (digamma(nz + 1) + digamma(nb + 1)).mean()
+    return max(0.0, float(mi)) / LN2
+
+
+def ksg_mutual_information(Z, reference, *, k=3, reference_type="auto", seed=0, jitter=1e-10,
+                           dtype="float64", device="cpu") -> float:
+    """KSG k-NN mutual information I(Z; B) in bits (clipped at 0).
+
+    ``reference`` B: class labels [N] (discrete: Ross's variant, Euclidean
+    distances) or continuous values [N] / [N, D'] (KSG algorithm 1, max-norm).
+    ``reference_type`` forces the reading (``'scalar'`` or ``'vector'`` =
+    continuous); ``'auto'`` takes one integer column as discrete. ``jitter``
+    (relative to each column's std, drawn with ``seed``) breaks distance ties;
+    0 turns it off. Cost: one N x N distance matrix, in torch on ``device``."""
+    Z = to_numpy(check_points(Z)).astype(np.float64)
+    check_positive(k, "k", integer=True)
+    if k >= Z.shape[0]:
+        raise ValueError(f"k must be smaller than the number of points N={Z.shape[0]}; got {k}")
+    B = to_numpy(reference)
+    check_same_length(Z.shape[0], B, "reference")
+    be = Backend("torch", dtype, device)
+    rng = np.random.default_rng(seed)
+    if _is_discrete(B, reference_type):
+        y = cluster_reference(B, "discrete")
+        return _ksg_discrete(_jitter(Z, jitter, rng), y, k, be)
+    B = check_points(B.reshape(len(B), -1).astype(np.float64), "reference")
+    return _ksg_continuous(_jitter(Z, jitter, rng), _jitter(B, jitter, rng), k, be)
+
+
+def binned_mutual_information(Z, reference, *, num_bins=10, seed=0, n_repetitions=5,
+                              reference_type="auto", n_clusters=10) -> float:
+    """Binned (classic Shannon) MI in bits: CSMI with ``num_bins`` equal bins per
+    dimension. The common-signature form of
+    :func:`repscope.metrics.classic_shannon_mutual_information`."""
+    return classic_shannon_mutual_information(
+        Z, reference, num_bins_per_dim=num_bins, seed=seed, n_repetitions=n_repetitions,
+        reference_type=reference_type, n_clusters=n_clusters).mi
+
+
+def von_neumann_entropy(Z, *, kernel="gaussian", sigma=10.0, alpha=1.0, backend="torch",
+                        dtype="float64", device="cpu") -> float:
+    """Matrix-based entropy of Z in bits: A = K / tr(K) with K the Gram matrix
+    (``kernel='gaussian'`` of bandwidth ``sigma`` — a number or a rule of
+    :func:`repscope.spectral.bandwidth` — or ``'linear'``, Z Z^T), then the
+    Rényi entropy of order ``alpha`` of A's eigenvalues:
+    log2(sum lambda^alpha) / (1 - alpha); alpha = 1 is von Neumann's
+    -sum lambda log2 lambda. At most log2 N; log2 N for K proportional to I."""
+    Z = check_points(Z)
+    check_choice(kernel, "kernel", KERNELS)
+    check_positive(alpha, "alpha")
+    be = Backend(backend, dtype, device)
+    if kernel == "linear":
+        X = be.asarray(Z)
+        K = X @ X.T
+    else:
+        d = squared_distances(Z, be)
+        bw = bandwidth(d, sigma, be, Z.shape[1])
+        if hasattr(bw, "shape"):
+            raise ValueError("sigma='knn' gives per-point bandwidths; von_neumann_entropy needs "
+                             "one bandwidth: a number, 'median' or 'sqrt_dim'")
+        K = gaussian_(d, bw)
+    lam = np.clip(be.eigvalsh(K), 0, None)
+    if lam.sum() <= 0:
+        raise ValueError("Z has a zero Gram matrix (all points zero under the linear kernel); "
+                         "its matrix-based entropy is undefined")
+    lam = lam / lam.sum()
+    if alpha == 1:
+        return float(entropy_bits(lam))
+    return float(np.log2((lam[lam > 0] ** alpha).sum()) / (1 - alpha))
+
+
+def effective_rank(Z, *, eps=1e-7) -> float:
+    """RankMe: exp(-sum p_k log p_k), p_k = s_k / sum(s) + eps, s the singular
+    values of Z [N, D]. Between 1 and min(N, D); k for rank-k data with equal
+    singular values."""
+    Z = to_numpy(check_points(Z)).astype(np.float64)
+    if eps < 0:
+        raise ValueError(f"eps must be >= 0; got {eps!r}")
+    s = np.linalg.svd(Z, compute_uv=False)
+    if s.sum() <= 0:
+        raise ValueError("Z is all zeros; its effective rank is undefined")
+    p = s / s.sum() + eps
+    return float(np.exp(-(p * np.log(p)).sum()))

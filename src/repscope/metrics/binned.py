@@ -1,0 +1,130 @@
+"""Binned (histogram) entropies between layers: the classic information plane and
+the layer-to-layer modularity measures of seed 003. Bits throughout.
+
+Two ways to turn binned activations into a distribution:
+
+* joint ("rows"): each sample's row of bin ids is one symbol — the information
+  plane of Schwartz-Ziv & Tishby (2017). In wide layers every row is unique and
+  H(T) = log2 N (the point the DSE papers make), so it is only informative for
+  narrow layers such as the 10-7-5-4-3 network on their 12-bit data.
+* pooled: every (sample, neuron) entry is one draw — the histogram over all
+  activation values that seed 003 uses; between two neuron sets A and B the
+  pairs (a_ik, b_il) over all samples i and neuron pairs (k, l) give the joint
+  histogram (seed 003 pairs neuron k with neuron k only, which needs equal
+  widths; all pairs is its symmetric generalisation). Computed as hA^T hB from
+  per-sample bin-count matrices, with no loop over samples or neurons.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from .._validate import check_same_length, to_numpy
+from ..spectral import entropy_bits
+from .shannon import bin_columns, binned_entropy
+
+
+def _rows(B) -> np.ndarray:
+    B = np.asarray(to_numpy(B))
+    if B.ndim == 1:
+        B = B[:, None]
+    if B.ndim != 2 or not np.issubdtype(B.dtype, np.integer):
+        raise ValueError(f"binned values must be an integer array [N] or [N, k]; got dtype "
+                         f"{B.dtype}, shape {B.shape}")
+    return B
+
+
+def joint_entropy(*binned) -> float:
+    """H of the rows of the binned arrays side by side (each [N] or [N, k])."""
+    parts = [_rows(B) for B in binned]
+    for B in parts[1:]:
+        check_same_length(len(parts[0]), B, "binned")
+    return binned_entropy(np.concatenate(parts, axis=1))
+
+
+def conditional_entropy(A, B) -> float:
+    """H(A | B) = H(A, B) - H(B) for binned rows A, B."""
+    return joint_entropy(A, B) - joint_entropy(B)
+
+
+def mutual_information(A, B) -> float:
+    """I(A; B) = H(A) + H(B) - H(A, B) for binned rows A, B."""
+    return joint_entropy(A) + joint_entropy(B) - joint_entropy(A, B)
+
+
+def information_plane(T, labels, *, num_bins: int = 30, value_range="global", inputs=None):
+    """(I(X; T), I(T; Y)) in bits for the activations T [N, d] of a layer, binned
+    with :func:`repscope.metrics.shannon.bin_columns` (``num_bins``,
+    ``value_range``). X is the input: ``inputs`` [N, ...] (identical rows = the
+    same input) or None when every row comes from a distinct input, in which case
+    the deterministic network gives I(X; T) = H(T)."""
+    Tb = bin_columns(T, num_bins, value_range)
+    y = _rows(labels)
+    check_same_length(len(Tb), y, "labels")
+    if inputs is None:
+        i_xt = joint_entropy(Tb)
+    else:
+        X = np.asarray(to_numpy(inputs)).reshape(len(Tb), -1)
+        x_ids = np.unique(X, axis=0, return_inverse=True)[1].reshape(-1)
+        i_xt = mutual_information(x_ids, Tb)
+    return i_xt, mutual_information(Tb, y)
+
+
+# ---- pooled histograms ------------------------------------------------------------------
+def _bin_counts(B, num_bins: int) -> np.ndarray:
+    """[N, num_bins] counts of each bin id (1..num_bins) in every row of B."""
+    B = _rows(B)
+    if B.min() < 1 or B.max() > num_bins:
+        raise ValueError(f"bin ids must lie in 1..num_bins={num_bins}; got [{B.min()}, {B.max()}]")
+    rows = np.repeat(np.arange(len(B)), B.shape[1])
+    flat = np.bincount(rows * num_bins + (B.reshape(-1) - 1), minlength=len(B) * num_bins)
+    return flat.reshape(len(B), num_bins).astype(np.float64)
+
+
+def pooled_joint_histogram(A, B, num_bins: int) -> np.ndarray:
+    """[num_bins, num_bins] probabilities of (bin of a_ik, bin of b_il) over all
+    samples i and neuron pairs (k, l) of the binned arrays A [N, nA], B [N, nB]."""
+    hA, hB = _bin_counts(A, num_bins), _bin_counts(B, num_bins)
+    check_same_length(len(hA), hB, "B")
+    J = hA.T @ hB
+    return J / J.sum()
+
+
+def pooled_entropy(A, num_bins: int) -> float:
+    """Entropy of the histogram of every entry of the binned array A."""
+    counts = _bin_counts(A, num_bins).sum(0)
+    return float(entropy_bits(counts / counts.sum()))
+
+
+def pooled_conditional_entropy(A, B, num_bins: int) -> float:
+    """H(a | b) of the pooled pairs (a_ik, b_il)."""
+    J = pooled_joint_histogram(A, B, num_bins)
+    return float(entropy_bits(J.reshape(-1)) - entropy_bits(J.sum(0)))
+
+
+def pooled_mutual_information(A, B, num_bins: int) -> float:
+    """I(a; b) of the pooled pairs (a_ik, b_il)."""
+    J = pooled_joint_histogram(A, B, num_bins)
+    return float(entropy_bits(J.sum(1)) + entropy_bits(J.sum(0)) - entropy_bits(J.reshape(-1)))
+
+
+def modularity_comparisons(T1, T2, subset1, subset2, *, num_bins: int = 10,
+                           value_range="global") -> np.ndarray:
+    """Seed 003's three comparisons for a module P = (subset1 of layer 1, subset2
+    of layer 2), pooled histograms, each layer binned once over its own range:
+
+    * C1 = H(T2[P] | T1[not P]) - H(T2[P])  (= -I(T2[P]; T1[not P])),
+    * C2 = H(T2[P] | T1) - H(T2[P] | T1[P]),
+    * C3 = H(T2[P] | T1) - H(T2[P] | T1[not P]).
+
+    A modular network has T2[P] depend on T1[P] more than on the rest."""
+    B1 = bin_columns(T1, num_bins, value_range)
+    B2 = bin_columns(T2, num_bins, value_range)
+    inside = np.zeros(B1.shape[1], bool)
+    inside[np.asarray(subset1)] = True
+    if inside.all():
+        raise ValueError("subset1 must leave at least one neuron of layer 1 outside the module")
+    out = B2[:, np.asarray(subset2)]
+    h_rest = pooled_conditional_entropy(out, B1[:, ~inside], num_bins)
+    h_all = pooled_conditional_entropy(out, B1, num_bins)
+    h_in = pooled_conditional_entropy(out, B1[:, inside], num_bins)
+    return np.array([h_rest - pooled_entropy(out, num_bins), h_all - h_in, h_all - h_rest])

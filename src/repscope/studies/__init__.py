@@ -1,0 +1,91 @@
+"""Studies: one module per study (``run(cfg) -> DataFrame`` and ``FIGURES =
+{figname: draw(df) -> Figure}``) and one config ``conf/study/<name>.yaml``
+(``name``, parameters at paper size, ``figures``). A study that reads files of
+the experiment (the aggregated metrics table) says which with
+``needs(cfg.study) -> [paths under results/<experiment>]``. An experiment lists its studies, with size overrides, in
+``experiment.studies``. This module answers the questions the command and the
+Snakemake rules ask: which studies and figures exist, which files a study
+needs, which targets an experiment has."""
+from __future__ import annotations
+
+import importlib
+
+from omegaconf import DictConfig, OmegaConf, open_dict
+
+from ..config import CONF_DIR, choices, compose
+
+
+def _study_yaml(name: str) -> DictConfig:
+    names = choices("study")
+    if name not in names:
+        raise ValueError(f"study must be one of {names}; got {name!r}")
+    return OmegaConf.load(CONF_DIR / "study" / f"{name}.yaml")
+
+
+def study_figures(name: str) -> list[str]:
+    """The figure names a study draws (its yaml's ``figures``)."""
+    return list(_study_yaml(name).get("figures", []))
+
+
+def all_figures() -> dict[str, str]:
+    """{figname: study} over every study config."""
+    return {fig: name for name in choices("study") for fig in study_figures(name)}
+
+
+def figure_study(figname: str) -> str:
+    """The study that draws ``figname``."""
+    owners = all_figures()
+    if figname not in owners:
+        raise ValueError(f"figure must be one of {sorted(owners)}; got {figname!r}")
+    return owners[figname]
+
+
+def study_needs(name: str, exp: str) -> list[str]:
+    """Files under results/<exp> the study reads in experiment ``exp``."""
+    needs = getattr(load_study(name), "needs", None)
+    if needs is None:
+        return []
+    return [f"results/{exp}/{p}" for p in needs(study_config(name, [f"experiment={exp}"]).study)]
+
+
+def experiment_studies(cfg) -> list[str]:
+    """The studies an (already composed) experiment config lists."""
+    studies = cfg.experiment.get("studies") or {}
+    for name in studies:
+        _study_yaml(name)
+    return list(studies)
+
+
+def study_targets(cfg, exp: str) -> list[str]:
+    """Every output of the experiment's studies: tables and figures (pdf, png)."""
+    out = []
+    for name in experiment_studies(cfg):
+        out.append(f"results/{exp}/studies/{name}.parquet")
+        out += [f"results/{exp}/figures/{fig}.{ext}" for fig in study_figures(name)
+                for ext in ("pdf", "png")]
+    return out
+
+
+def load_study(name: str):
+    """The module ``repscope.studies.<name>``."""
+    _study_yaml(name)
+    return importlib.import_module(f"{__name__}.{name}")
+
+
+def study_config(name: str, overrides=(), results_dir=None) -> DictConfig:
+    """``+study=<name>`` composed with the overrides, the experiment's
+    ``studies.<name>`` block merged onto ``cfg.study``, then the ``study.*``
+    overrides on top (so the command line wins over the experiment);
+    ``study.results_dir`` is where the study finds the files it needs."""
+    mine = [o.lstrip("+") for o in overrides if o.lstrip("+").startswith("study.")]
+    cfg = compose([f"+study={name}", *(o for o in overrides if o.lstrip("+") not in mine)])
+    extra = (cfg.experiment.get("studies") or {}).get(name) or {}
+    try:
+        merged = OmegaConf.merge(cfg.study, extra, OmegaConf.from_dotlist(mine).get("study", {}))
+    except Exception as err:  # an unknown key, or a value of the wrong type
+        raise ValueError(f"study overrides (experiment.studies.{name}, {mine}) do not fit "
+                         f"conf/study/{name}.yaml: {err}") from None
+    with open_dict(cfg):
+        cfg.study = merged
+        cfg.study.results_dir = None if results_dir is None else str(results_dir)
+    return cfg

@@ -1,0 +1,148 @@
+"""Layer-wise pipeline: hooked layers and decoders, the experiment's layer-wise
+selection, `repscope layers` on a tiny trained run, and studies S4-S7 drawn from it."""
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+
+from repscope.cli import main
+from repscope.config import compose, validate
+from repscope.io import embedding_path, load_embeddings, save_npz
+from repscope.layerwise import layers_path, layerwise_selection
+from repscope.layerwise.compute import collect, decoder_after, hooked_layers, nc1_rows
+from repscope.metrics.nc1 import nc1
+from repscope.models import build_network, forward_layers
+from repscope.pipeline.plan import load_plan
+from repscope.studies import load_study, study_config
+
+RUN = "digits-mlp-supervised-s1"
+TINY = ["experiment=tiny", "dataset=digits", "dataset.eval_n=60", "model=mlp", "model.widths=[16,8]",
+        "train.epochs=1", "train.batch_size=256", "train.warmup_epochs=0", "train.threads=1",
+        "layers.dib.n_train=100", "layers.dib.epochs=2", "layers.manifold.n_t=20",
+        "layers.manifold.n_reps=1", "layers.manifold.examples_per_class=5",
+        "layers.modularity.n_subsets=2", "layers.ablation.n_directions=4"]
+LAYERWISE = [f"+experiment.layerwise.runs=[{RUN}]", "+experiment.layerwise.epochs=[0,1]"]
+
+
+@pytest.mark.parametrize("model, extra, names", [
+    ("mlp", ["model.widths=[16,8,4]"], ["layer1", "layer2", "penultimate"]),
+    ("cnn", ["model.channels=[4,6]"], ["block1", "block2", "penultimate"])])
+def test_decoder_after_each_layer_reproduces_the_network(model, extra, names):
+    cfg = compose(["dataset=mnist1d", f"model={model}", *extra])
+    net = build_network(cfg, (1, 40), 10).eval()
+    assert hooked_layers(net) == names  # an MLP's last block is Z: listed once, as penultimate
+    x = torch.randn(5, 1, 40, generator=torch.Generator().manual_seed(0))
+    feats = forward_layers(net, x, names, flatten=False)
+    with torch.no_grad():
+        want = net.head(net(x))
+        for name in names:
+            torch.testing.assert_close(decoder_after(net, name)(feats[name]), want)
+    with pytest.raises(ValueError, match="not hooked layers"):
+        hooked_layers(net, ["layer9"])
+
+
+def test_layerwise_selection_checks_runs_and_epochs():
+    lcfg = compose([]).layers
+    block = {"runs": ["a"], "epochs": [0, 4, 2]}
+    assert layerwise_selection(block, 4, 2, ["a", "b"], lcfg) == (["a"], [0, 2, 4])
+    assert layerwise_selection(None, 4) == ([], [])
+    with pytest.raises(ValueError, match="not runs of the grid"):
+        layerwise_selection({"runs": ["c"], "epochs": [0, 4]}, 4, 1, ["a"])
+    with pytest.raises(ValueError, match="with a checkpoint"):
+        layerwise_selection({"runs": ["a"], "epochs": [0, 3, 4]}, 4, 2)
+    with pytest.raises(ValueError, match="include 0 and the final epoch"):
+        layerwise_selection({"runs": ["a"], "epochs": [0, 2]}, 4, 1, lcfg=lcfg)
+    with pytest.raises(ValueError, match="non-empty 'runs'"):
+        layerwise_selection({"runs": [], "epochs": [0]}, 4)
+    for experiment in ("quick", "szt"):  # both measure runs of their grid layer-wise
+        plan = load_plan(experiment)
+        runs, epochs = layerwise_selection(
+            plan.cfg.experiment.layerwise, plan.cfg.train.epochs, plan.cfg.train.checkpoint_every,
+            [r.name for r in plan.runs], plan.cfg.layers)
+        assert runs and epochs[0] == 0 and epochs[-1] == plan.cfg.train.epochs
+
+
+@pytest.mark.parametrize("override, key", [("layers.measures=[NC2]", "layers.measures"),
+                                           ("layers.nc1.splits=[val]", "layers.nc1.splits"),
+                                           ("layers.manifold.n_t=0", "layers.manifold.n_t")])
+def test_bad_layer_settings_name_the_key(override, key, tmp_path):
+    with pytest.raises(ValueError, match=key.replace(".", r"\.")):
+        main(["layers", *TINY, override, f"run_dir={tmp_path}", "epoch=0", f"out={tmp_path}/x.parquet"])
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory):
+    """A tiny run trained for one epoch and measured layer-wise at epochs 0 and 1."""
+    root = tmp_path_factory.mktemp("results") / "tiny"
+    run_dir = root / "runs" / RUN
+    assert main(["train", *TINY, f"out_dir={run_dir}"]) == 0
+    ids = load_embeddings(embedding_path(run_dir, 1)).sample_ids
+    clusters = root / "X_clusters.npz"
+    save_npz(clusters, clusters=ids % 3, sample_ids=ids)
+    for epoch, extra in ((0, []), (1, [f"clusters={clusters}"])):  # clusters add DSMI(T; X)
+        assert main(["layers", *TINY, *extra, f"run_dir={run_dir}", f"epoch={epoch}",
+                     f"out={layers_path(run_dir, epoch)}"]) == 0
+    save_npz(clusters, clusters=ids[1:] % 3, sample_ids=ids[1:])
+    with pytest.raises(ValueError, match="other samples than the evaluation subset"):
+        main(["layers", *TINY, f"clusters={clusters}", f"run_dir={run_dir}", "epoch=1",
+              f"out={root}/x.parquet"])
+    return root, run_dir
+
+
+@pytest.mark.slow
+def test_layers_command_writes_every_measure(trained):
+    _, run_dir = trained
+    first, last = (pd.read_parquet(layers_path(run_dir, e)) for e in (0, 1))
+    per_layer = ["NC1", "DIB_sufficiency", "DIB_nuisance", "MFT_capacity", "MFT_radius",
+                 "MFT_dimension", "MFT_correlation", "I_XT", "I_TY", "DSMI_Y"]
+    for df in (first, last):
+        assert set(df.layer) >= {"layer1", "penultimate"}
+        for layer in ("layer1", "penultimate"):
+            assert set(per_layer) <= set(df[df.layer == layer].metric)
+        assert df.value.notna().all()
+        assert set(df[df.metric.str.startswith("modularity")].layer) == {"layer1>penultimate"}
+        assert df[df.metric == "I_XT"].value.max() <= np.log2(60) + 1e-9
+        assert set(df[df.layer == "input"].metric) == {"NC1", "MFT_capacity", "MFT_radius",
+                                                       "MFT_dimension", "MFT_correlation", "MFT_removed"}
+        assert df.groupby("layer").depth.first().to_dict() == {
+            "input": 0, "layer1": 1, "penultimate": 2, "layer1>penultimate": 1}
+    assert not first.metric.str.startswith("ablation").any()  # ablation: final epoch only
+    assert "DSMI_X" not in set(first.metric) and "DSMI_X" in set(last.metric)
+    kl = last[last.metric == "ablation_KL_neuron"]
+    assert sorted(kl.groupby("layer").size().tolist()) == [8, 16]
+    assert (last.metric == "ablation_KL_direction").sum() == 2 * 4
+    assert (kl.value >= -1e-7).all()
+
+
+@pytest.mark.slow
+def test_pipeline_nc1_streams_batches_like_the_in_memory_formula(trained):
+    from repscope.training.context import RunContext
+
+    cfg = validate(compose([*TINY, "train.eval_batch_size=7"]))
+    ctx = RunContext.build(cfg)
+    names = hooked_layers(ctx.net)
+    rows = nc1_rows(ctx, names, {n: i for i, n in enumerate(names)}, cfg.layers.nc1)
+    feats = collect(ctx, ctx.dataset.x_test, names)
+    for n in names:
+        got = [r["value"] for r in rows if r["layer"] == n and r["split"] == "test"]
+        assert got == [pytest.approx(nc1(feats[n], ctx.dataset.y_test.numpy()), rel=1e-6)]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", ["s4", "s5", "s6", "s7"])
+def test_layerwise_studies_and_figures(trained, name, tmp_path):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    root, _ = trained
+    cfg = study_config(name, [*TINY, *LAYERWISE], results_dir=root)
+    module = load_study(name)
+    assert module.needs(cfg.study) == [f"runs/{RUN}/layers/epoch_{e}.parquet" for e in (0, 1)]
+    df = module.run(cfg)
+    assert set(df.epoch) == {0, 1} and set(df.run) == {RUN}
+    for figname, draw in module.FIGURES.items():
+        fig = draw(df)
+        fig.savefig(tmp_path / f"{figname}.png")
+        assert fig.axes
+    with pytest.raises(ValueError, match="no experiment.layerwise block"):
+        module.run(study_config(name, TINY, results_dir=root))

@@ -1,0 +1,63 @@
+"""The spectral engine against direct dense computations."""
+import numpy as np
+import pytest
+
+from repscope.spectral.lapack import eigvalsh_inplace
+
+
+@pytest.mark.parametrize("dtype,tol", [(np.float64, 1e-12), (np.float32, 1e-5)])
+def test_inplace_eigvalsh_matches_numpy(dtype, tol):
+    rng = np.random.default_rng(0)
+    B = rng.normal(size=(300, 300))
+    A = (B + B.T) / 2
+    expected = np.linalg.eigvalsh(A)
+    got = eigvalsh_inplace(A.astype(dtype))
+    np.testing.assert_allclose(got, expected, atol=tol * np.abs(expected).max())
+
+
+def test_inplace_eigvalsh_rejects_non_contiguous():
+    with pytest.raises(ValueError, match="C-contiguous"):
+        eigvalsh_inplace(np.eye(4)[:, ::2])
+
+
+def test_lanczos_quadrature_is_exact_for_low_degree_polynomials():
+    import torch
+
+    from repscope.spectral import lanczos_quadrature
+
+    rng = np.random.default_rng(1)
+    B = rng.normal(size=(120, 120))
+    A = (B + B.T) / 30
+    V = rng.normal(size=(120, 3))
+    quad = lanczos_quadrature(torch.as_tensor(A), torch.as_tensor(V), n_steps=6)
+    for (nodes, weights), v in zip(quad, V.T):
+        for degree in (1, 3, 7, 11):  # Gauss quadrature with m nodes is exact to degree 2m - 1
+            exact = v @ np.linalg.matrix_power(A, degree) @ v / (v @ v)
+            assert (weights * nodes ** degree).sum() == pytest.approx(exact, rel=1e-9, abs=1e-12)
+
+
+@pytest.mark.parametrize("intrinsic", [2, 64])
+def test_slq_entropy_within_error_bars_of_exact(intrinsic):
+    from repscope.metrics import diffusion_spectral_entropy
+
+    rng = np.random.default_rng(intrinsic)
+    Z = np.zeros((1500, 64))
+    Z[:, :intrinsic] = rng.uniform(-1, 1, size=(1500, intrinsic)) * 4
+    exact = diffusion_spectral_entropy(Z, sigma="median", t=[1, 2])
+    est = diffusion_spectral_entropy(Z, sigma="median", t=[1, 2], solver="slq", return_stderr=True)
+    assert np.all(est.stderr > 0) and np.all(est.stderr < 0.05)
+    # 3 standard errors, plus a small deterministic quadrature error of the deflated part
+    assert np.all(np.abs(est.value - exact) <= 3 * est.stderr + 1e-5)
+
+
+def test_auto_solver_switches_on_size():
+    from repscope.metrics import diffusion_spectral_entropy
+    from repscope.spectral import Solver
+
+    Z = np.random.default_rng(0).normal(size=(300, 8))
+    small = diffusion_spectral_entropy(Z, solver=Solver("auto", exact_max_n=300), return_stderr=True)
+    big = diffusion_spectral_entropy(Z, solver=Solver("auto", exact_max_n=299), return_stderr=True)
+    assert small.stderr == 0 and big.stderr > 0
+    assert small.value == pytest.approx(diffusion_spectral_entropy(Z), abs=1e-12)
+    with pytest.raises(ValueError, match="solver"):
+        diffusion_spectral_entropy(Z, solver="lanczos")

@@ -1,0 +1,213 @@
+"""The toy studies at small size show the trends STUDIES.md expects, and the
+study / figure commands write their tables and figures."""
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from repscope.cli import main
+from repscope.studies import (all_figures, figure_study, load_study, study_config, study_needs,
+                              study_targets)
+
+
+def run_study(name, *overrides):
+    return load_study(name).run(study_config(name, list(overrides)))
+
+
+def test_t1_dse_grows_with_intrinsic_dimension_and_cse_is_flat():
+    df = run_study("t1", "study.n_points=150", "study.ambient_dim=300",
+                   "study.min_intrinsic_dim=10", "study.n_intrinsic_dims=4",
+                   "study.distributions=[uniform]", "study.noise=[0.1]", "study.repetitions=1",
+                   "study.t=[1,2]", "study.matrix.sizes=[32]", "study.matrix.n_alphas=5")
+    pts = df[df.panel == "points"]
+    log2n = math.log2(150)
+    for t in (1, 2):
+        dse = pts[(pts.measure == "DSE") & (pts.t == t)].sort_values("intrinsic_dim").value.to_numpy()
+        assert np.all(np.diff(dse) > 0) and dse.max() <= log2n + 1e-9
+    dse1 = pts[(pts.measure == "DSE") & (pts.t == 1)].sort_values("intrinsic_dim").value.to_numpy()
+    dse2 = pts[(pts.measure == "DSE") & (pts.t == 2)].sort_values("intrinsic_dim").value.to_numpy()
+    assert np.all(dse2 < dse1)  # larger t delays the saturation
+    np.testing.assert_allclose(pts[pts.measure == "CSE"].value, log2n, atol=1e-9)
+    mat = df[(df.panel == "matrix") & (df.t == 1)].sort_values("alpha").value.to_numpy()
+    assert np.all(np.diff(mat) > 0) and mat[-1] == pytest.approx(5.0, abs=1e-9)  # log2 32
+
+
+def test_t2_dsmi_falls_as_labels_are_corrupted():
+    df = run_study("t2", "study.branches=[2,5]", "study.noise=[0.1]", "study.n_corruptions=4",
+                   "study.repetitions=1", "study.mi_repetitions=3", "study.t=[1]",
+                   "study.branch_length=60")
+    dsmi = df[df.measure == "DSMI"].pivot_table(index="corruption", columns="branches",
+                                                 values="value")
+    assert np.all(np.diff(dsmi.to_numpy(), axis=0) < 0.05)  # non-increasing up to noise
+    assert np.all(dsmi.iloc[0] > 0.5) and np.all(dsmi.iloc[-1].abs() < 0.15)
+    assert dsmi.iloc[0][5] > dsmi.iloc[0][2]  # more branches, more information
+    assert set(df.measure) == {"DSMI", "CSMI"}
+
+
+def test_t3_three_blobs_tend_to_log2_3_and_one_blob_to_zero():
+    df = run_study("t3", "study.n_points=300", "study.dims=[2]", "study.n_t=5")
+    last = df[df.t == df.t.max()].set_index("blobs").value
+    assert last[3] == pytest.approx(math.log2(3), abs=0.02)
+    assert last[1] == pytest.approx(0, abs=0.02)
+    first = df[df.t == 1].set_index("blobs").value
+    assert first[3] > last[3] + 1 and first[1] > 1  # at t = 1 noise still counts
+
+
+def test_t4_subsampled_curves_stay_close():
+    df = run_study("t4", "study.branch_length=150", "study.min_dim=5", "study.max_dim=20",
+                   "study.n_dims=2", "study.ratios=[1.0,0.5,0.3]", "study.t=[2,3]",
+                   "study.repetitions=1")
+    spread = df.groupby(["dim", "t"]).value.agg(lambda v: v.max() - v.min())
+    assert spread.max() < 0.4
+    assert df.groupby("dim").value.mean().is_monotonic_increasing
+
+
+def test_t5_times_every_estimator_and_dsmi_sees_the_labels():
+    df = run_study("t5", "study.n_points=150", "study.dims=[10,50]", "study.corruption_dims=[10]",
+                   "study.n_corruptions=2", "study.estimators.MINE.steps=5",
+                   "study.estimators.InfoNCE.steps=5", "study.estimators.InfoNCE.batch_size=32")
+    assert set(df.estimator) == {"DSMI", "CSMI 5 bins", "CSMI 10 bins", "CSMI 100 bins", "KSG",
+                                 "KSG (Ross)", "MINE", "InfoNCE"}
+    assert (df.seconds > 0).all()
+    ross = df[(df.part == "dimension") & (df.estimator == "KSG (Ross)")].value
+    np.testing.assert_allclose(ross, math.log2(3), atol=0.05)
+    d = df[(df.part == "corruption") & (df.estimator == "DSMI")].set_index("corruption").value
+    assert d[0.0] > 0.3 and abs(d[1.0]) < 0.1
+
+
+def fake_metrics_table(path):
+    rng = np.random.default_rng(0)
+    rows = []
+    for run, method in [("d-m-supervised-s1", "supervised"), ("d-m-random-s1", "random")]:
+        for epoch in range(5):
+            acc = 0.1 + (0.15 if method == "supervised" else 0.01) * epoch
+            for metric, t, value in [("accuracy", None, acc),
+                                     ("DSMI_Y", 1.0, 2 * acc + rng.normal() * 1e-3),
+                                     ("DSMI_Y", 2.0, rng.normal()),  # another t: left out
+                                     ("DSE", 1.0, rng.normal()), ("DSMI_X", 1.0, 1.0)]:
+                rows.append(dict(run=run, dataset="digits", model="m", method=method, seed=1,
+                                 epoch=epoch, layer="penultimate", metric=metric, t=t, value=value))
+    path.parent.mkdir(parents=True)
+    pd.DataFrame(rows).to_parquet(path)
+
+
+def test_s3_correlates_pipeline_measures_with_accuracy(tmp_path):
+    fake_metrics_table(tmp_path / "quick" / "tables" / "metrics.parquet")
+    cfg = study_config("s3", [], results_dir=tmp_path / "quick")
+    df = load_study("s3").run(cfg)
+    corr = df[df.statistic != "point"].set_index(["group", "measure", "statistic"]).value
+    assert corr["digits", "DSMI(Z;Y)", "pearson"] > 0.99
+    assert corr["digits", "DSMI(Z;Y)", "spearman"] == pytest.approx(1.0, abs=0.01)  # one tie
+    assert np.isnan(corr["digits", "DSMI(Z;X)", "pearson"])  # constant: no correlation defined
+    assert len(df[df.statistic == "point"]) == 2 * 5 * 3
+    assert study_needs("s3", "quick") == ["results/quick/tables/metrics.parquet"]
+
+
+def test_s3_timm_path_on_a_tiny_image_folder(tmp_path):
+    from PIL import Image
+
+    rng = np.random.default_rng(0)
+    for c in range(3):
+        (tmp_path / "img" / f"c{c}").mkdir(parents=True)
+        for i in range(4):
+            pixels = (rng.random((40, 52, 3)) * 90 + 80 * c).astype(np.uint8)
+            Image.fromarray(pixels).save(tmp_path / "img" / f"c{c}" / f"{i}.png")
+    models = "[{model: test_resnet, top1: 70.0, top5: 90.0}, {model: test_vit, top1: 60.0}, " \
+             "{model: test_convnext, top1: 65.0}]"
+    df = run_study("s3", "study.source=timm", f"study.timm.image_dir={tmp_path / 'img'}",
+                   "study.timm.pretrained=false", "study.timm.n_images=9", "study.timm.n_crops=2",
+                   "study.timm.x_clusters=3", "study.timm.x_size=16", f"study.timm.models={models}")
+    pts = df[df.statistic == "point"]
+    assert sorted(pts.item.unique()) == ["test_convnext", "test_resnet", "test_vit"]
+    assert pts.value.notna().all() and len(pts) == 9
+    assert df[df.statistic == "pearson"].value.between(-1, 1).all()
+
+
+def test_study_and_figure_commands_write_table_and_figures(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    out = "results/quick/studies/t3.parquet"
+    assert main(["study", "t3", "experiment=quick", "study.n_points=120", "study.n_t=3",
+                 "study.dims=[2]", f"out={out}"]) == 0
+    df = pd.read_parquet(out)
+    assert set(df.blobs) == {1, 3}
+    stem = "results/quick/figures/t3_blob_splitting"
+    assert main(["figure", "t3", "t3_blob_splitting", f"in={out}", f"out={stem}"]) == 0
+    assert (tmp_path / f"{stem}.pdf").stat().st_size > 0
+    assert (tmp_path / f"{stem}.png").read_bytes()[:4] == b"\x89PNG"
+
+
+@pytest.mark.parametrize("name", ["t1", "t2", "t4", "t5"])
+def test_every_figure_draws_from_a_small_table(name, tmp_path):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    small = {"t1": ["study.n_points=40", "study.ambient_dim=30", "study.min_intrinsic_dim=5",
+                    "study.n_intrinsic_dims=2", "study.noise=[0.1]", "study.repetitions=1",
+                    "study.matrix.sizes=[8]", "study.matrix.n_alphas=3"],
+             "t2": ["study.branches=[2]", "study.noise=[0.1]", "study.n_corruptions=2",
+                    "study.repetitions=1", "study.branch_length=20", "study.mi_repetitions=1"],
+             "t4": ["study.branch_length=20", "study.n_dims=2", "study.repetitions=1"],
+             "t5": ["study.n_points=60", "study.dims=[5]", "study.corruption_dims=[5]",
+                    "study.n_corruptions=2", "study.estimators.MINE.steps=2",
+                    "study.estimators.InfoNCE.steps=2", "study.estimators.InfoNCE.batch_size=8"]}
+    df = run_study(name, *small[name])
+    for figname, draw in load_study(name).FIGURES.items():
+        assert figure_study(figname) == name
+        fig = draw(df)
+        fig.savefig(tmp_path / f"{figname}.png")
+        assert fig.axes
+
+
+def test_targets_and_bad_names():
+    cfg = study_config("t3", ["experiment=tiny"])
+    assert study_targets(cfg, "tiny") == []  # tiny runs no studies
+    from omegaconf import open_dict
+
+    with open_dict(cfg):
+        cfg.experiment.studies = {"t3": {"n_points": 100}}
+    assert study_targets(cfg, "x") == ["results/x/studies/t3.parquet",
+                                       "results/x/figures/t3_blob_splitting.pdf",
+                                       "results/x/figures/t3_blob_splitting.png"]
+    assert all_figures()["t5_runtime"] == "t5"
+    quick = study_config("t3", ["experiment=quick"])
+    assert quick.study.n_points == 600  # the experiment's size override
+    assert study_config("t3", ["experiment=quick", "study.n_points=50"]).study.n_points == 50
+    assert {"t1", "t2", "t3", "t4", "t5", "s3"} <= set(
+        p.split("/")[-1][:-8] for p in study_targets(quick, "quick") if p.endswith(".parquet"))
+    with pytest.raises(ValueError, match="do not fit"):
+        study_config("t3", ["study.n_pointz=5"])
+    with pytest.raises(ValueError, match="study must be one of"):
+        load_study("t9")
+    with pytest.raises(ValueError, match="figure must be one of"):
+        figure_study("nope")
+    with pytest.raises(ValueError, match="study.source"):
+        run_study("s3", "study.source=web")
+
+
+def test_s2_dse_at_initialisation_rises_with_the_conv_std():
+    df = run_study("s2", "study.dataset=digits", "study.model=cnn", "study.conv_stds=[0.001,0.1]",
+                   "study.seeds=[1]", "study.sigma=median")
+    dse = df.set_index("conv_std").value
+    assert dse[0.1] > dse[0.001] + 0.2
+    assert (df.part == "init").all() and (df.metric == "dse").all()
+
+
+def test_s2_training_curves_come_from_the_aggregated_table(tmp_path, monkeypatch):
+    import repscope.studies.s2 as s2
+
+    rows = [dict(run=f"digits-{m}-supervised-s1", dataset="digits", model=m, method="supervised",
+                 seed=1, epoch=e, layer="penultimate", metric=k, t=t, value=float(e))
+            for m in ("cnn_init_small", "cnn_init_large", "mlp") for e in range(6)
+            for k, t in (("DSE", 1.0), ("DSE", 2.0), ("accuracy", None))]
+    (tmp_path / "tables").mkdir()
+    pd.DataFrame(rows).to_parquet(tmp_path / "tables" / "metrics.parquet")
+    monkeypatch.setattr(s2, "_init_dse", lambda cfg: [])
+    cfg = study_config("s2", ["experiment=s2_init_quick", "study.training.dse_epochs=3"],
+                       results_dir=tmp_path)
+    assert study_needs("s2", "s2_init_quick") == ["results/s2_init_quick/tables/metrics.parquet"]
+    df = s2.run(cfg)
+    assert set(df.init) == {"conv std 1e-2", "conv std 1e-1"}  # mlp runs left out
+    assert df[df.metric == "dse"].epoch.max() == 3 and df[df.metric == "accuracy"].epoch.max() == 5
+    assert len(df[df.metric == "dse"]) == 2 * 4  # t = 2 rows left out
+    assert s2.FIGURES["s2_training"](df).axes[0].lines

@@ -1,0 +1,94 @@
+"""Toy generators of the studies: parity with PHATE's gen_dla, structure, seeding, bad input."""
+import numpy as np
+import pytest
+
+from repscope.data.toy import (corrupt_labels, dla_tree, gaussian_blobs, intrinsic_dimension_points,
+                               noisy_identity_spectra, random_spd_matrix, random_walk_tree)
+
+
+class LegacyDraws:
+    """numpy's legacy global-RNG draws (what gen_dla uses) behind the Generator names."""
+
+    def __init__(self, seed):
+        self.rs = np.random.RandomState(seed)
+
+    def random(self, size):
+        return self.rs.rand(*size)
+
+    def integers(self, high):
+        return self.rs.randint(high)
+
+    def normal(self, loc=0.0, scale=1.0, size=None):
+        return self.rs.normal(loc, scale, size)
+
+
+def test_dla_tree_is_phates_gen_dla():
+    phate = pytest.importorskip("phate")
+    state = np.random.get_state()
+    M, C = phate.tree.gen_dla(n_dim=7, n_branch=4, branch_length=60, seed=5)
+    np.random.set_state(state)
+    X, y = dla_tree(7, 4, 60, seed=LegacyDraws(5))
+    np.testing.assert_array_equal(X, M)
+    np.testing.assert_array_equal(y, C)
+
+
+def test_tree_branches_start_on_the_first_branch():
+    X, y = random_walk_tree(5, 80, 6, noise=0.0, seed=3)
+    assert X.shape == (400, 6) and np.bincount(y).tolist() == [80] * 5
+    first = X[y == 0]
+    steps = np.diff(first, axis=0)
+    assert np.all(np.abs(steps) < 1)  # steps uniform on (-1, 1)
+    for b in range(1, 5):
+        start = X[y == b][0]  # = a point of branch 0 plus one step
+        assert np.min(np.abs(first - start).max(1)) < 1
+
+
+def test_intrinsic_dimension_points_live_in_d_dimensions():
+    X = intrinsic_dimension_points(300, 40, 7, noise=0.0, seed=0)
+    assert np.linalg.matrix_rank(X - X.mean(0)) == 7
+    assert np.all(np.abs(X[:, :7]) < 1) and np.ptp(X[:, 7:]) == 0
+    noisy = intrinsic_dimension_points(300, 40, 7, noise=0.1, seed=0)
+    np.testing.assert_allclose(noisy[:, 7:].std(0), 0.1 / np.sqrt(3), rtol=0.2)
+    g = intrinsic_dimension_points(2000, 10, 10, distribution="gaussian", noise=0.0, seed=1)
+    np.testing.assert_allclose(g.std(0), 1, atol=0.06)
+    np.testing.assert_array_equal(X, intrinsic_dimension_points(300, 40, 7, noise=0.0, seed=0))
+
+
+def test_noisy_identity_spectra_match_the_dense_matrices():
+    W = random_spd_matrix(50, seed=2)
+    lam = noisy_identity_spectra(50, [0.0, 0.3, 1.0], seed=2)
+    for a, row in zip([0.0, 0.3, 1.0], lam):
+        np.testing.assert_allclose(row, np.linalg.eigvalsh(a * np.eye(50) + (1 - a) * W), atol=1e-10)
+    np.testing.assert_allclose(lam[-1], 1.0)
+    assert lam[0].min() > -1e-10  # positive semi-definite
+
+
+def test_blobs_are_balanced_and_centred_in_the_box():
+    X, y = gaussian_blobs(301, 5, 3, cluster_std=0.01, box=10, seed=4)
+    assert np.bincount(y).tolist() == [100, 100, 101]
+    means = np.stack([X[y == c].mean(0) for c in range(3)])
+    assert np.all(np.abs(means) < 10) and X[y == 0].std(0).max() < 0.02
+
+
+def test_corrupt_labels_keeps_class_sizes():
+    y = np.repeat(np.arange(4), 250)
+    np.testing.assert_array_equal(corrupt_labels(y, 0.0, seed=0), y)
+    half = corrupt_labels(y, 0.5, seed=0)
+    assert np.bincount(half).tolist() == [250] * 4
+    assert 0.55 < np.mean(half == y) < 0.7  # 50 % shuffled, a quarter of those land home
+    assert np.mean(corrupt_labels(y, 1.0, seed=0) == y) < 0.3
+
+
+@pytest.mark.parametrize("call, match", [
+    (lambda: intrinsic_dimension_points(10, 5, 6), "intrinsic_dim"),
+    (lambda: intrinsic_dimension_points(10, 5, 2, distribution="cauchy"), "distribution"),
+    (lambda: intrinsic_dimension_points(10, 5, 2, noise=-1), "noise"),
+    (lambda: random_walk_tree(0, 10, 2), "n_branch"),
+    (lambda: gaussian_blobs(10, 2, cluster_std=0), "cluster_std"),
+    (lambda: noisy_identity_spectra(5, [1.5]), "alphas"),
+    (lambda: corrupt_labels([0, 1], 2.0), "fraction"),
+    (lambda: gaussian_blobs(10, 2, seed="a"), "seed"),
+])
+def test_bad_input_names_the_parameter(call, match):
+    with pytest.raises(ValueError, match=match):
+        call()
