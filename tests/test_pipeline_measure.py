@@ -14,7 +14,7 @@ from repscope.pipeline.measure import (MEASURES, measure_layer, select_layers, v
 def _metrics(**changes):
     m = compose([]).metrics
     for key, value in changes.items():
-        OmegaConf.update(m, key, value)
+        OmegaConf.update(m, key, value, force_add=True)
     return m
 
 
@@ -90,6 +90,9 @@ def test_measure_layer_computes_only_what_is_asked(data):
     ("device", "tpu", "metrics.device must be"),
     ("device", "cuda", "with metrics.backend='numpy'"),
     ("sampling", "random", "metrics.sampling must be one of"),
+    ("solver.method", "lanczos", r"solver must be one of \['auto', 'exact', 'slq'\]"),
+    ("solver.probes", 1, "slq_probes must be at least 2"),
+    ("solver.tolerance", 0.1, r"metrics.solver: unknown key\(s\) \['tolerance'\]"),
 ])
 def test_bad_metrics_config_is_refused(key, value, match):
     with pytest.raises(ValueError, match=match):

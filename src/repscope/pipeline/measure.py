@@ -17,6 +17,7 @@ from ..metrics import (classic_shannon_entropy, classic_shannon_mutual_informati
                        diffusion_spectral_measures)
 from ..metrics.sampling import SAMPLING
 from ..spectral import BACKENDS, BANDWIDTH_RULES, DTYPES
+from ..spectral.solver import Solver
 
 MEASURES = ("DSE", "CSE", "DSMI_Y", "CSMI_Y", "DSMI_X", "CSMI_X", "accuracy")
 SPECTRAL = ("DSE", "DSMI_Y", "DSMI_X")  # these depend on the diffusion time t
@@ -49,6 +50,7 @@ def validate_metrics(m) -> None:
     if isinstance(m.seed, bool) or not isinstance(m.seed, numbers.Integral):
         raise ValueError(f"metrics.seed must be an integer; got {m.seed!r}")
     check_choice(m.sampling, "metrics.sampling", SAMPLING)
+    solver(m)
     check_choice(m.backend, "metrics.backend", BACKENDS)
     check_choice(m.dtype, "metrics.dtype", DTYPES)
     device = str(m.device)
@@ -56,6 +58,15 @@ def validate_metrics(m) -> None:
         raise ValueError(f"metrics.device must be 'auto', 'cpu', 'cuda' or 'cuda:<i>'; got {device!r}")
     if m.backend == "numpy" and device not in ("auto", "cpu"):
         raise ValueError(f"metrics.device must be 'cpu' or 'auto' with metrics.backend='numpy'; got {device!r}")
+
+
+def solver(m) -> Solver:
+    """``metrics.solver`` as a :class:`repscope.spectral.solver.Solver`."""
+    fields = set(Solver.__dataclass_fields__)
+    unknown = sorted(set(m.solver) - fields)
+    if unknown:
+        raise ValueError(f"metrics.solver: unknown key(s) {unknown}; allowed: {sorted(fields)}")
+    return Solver(**m.solver)
 
 
 def resolve_device(m) -> str:
@@ -81,7 +92,7 @@ def measure_layer(Z, labels, x_clusters, m, device: str = "cpu") -> list[dict]:
         values = diffusion_spectral_measures(
             Z, {k: v for k, v in refs.items() if k in wanted}, sigma=m.sigma, t=ts,
             dse="DSE" in wanted, n_repetitions=m.n_repetitions, knn_k=m.knn_k, backend=m.backend,
-            dtype=m.dtype, device=device, **sampling)
+            dtype=m.dtype, device=device, solver=solver(m), **sampling)
         rows += [{"metric": k, "t": t, "value": float(v)} for k in SPECTRAL if k in values
                  for t, v in zip(ts, values[k])]
     if "CSE" in wanted:
