@@ -109,3 +109,25 @@ def test_select_layers():
     assert select_layers(["layer1", "penultimate"], _metrics(layers=["penultimate"])) == ["penultimate"]
     with pytest.raises(ValueError, match=r"layer\(s\) \['block9'\] are not in the embedding file"):
         select_layers(["penultimate"], _metrics(layers=["block9"]))
+
+
+def test_custom_measure_from_conf(data, tmp_path, monkeypatch):
+    (tmp_path / "my_measures.py").write_text(
+        "import numpy as np\n\n"
+        "def mean_norm(Z, labels, x_clusters):\n"
+        "    return float(np.linalg.norm(Z, axis=1).mean() + 0 * labels.sum() + 0 * x_clusters.sum())\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    Z, y, x = data
+    m = _metrics(custom={"NORM": "my_measures:mean_norm"}, measures=["CSE", "NORM"])
+    validate_metrics(m)
+    rows = measure_layer(Z, y, x, m)
+    assert [r["metric"] for r in rows] == ["CSE", "NORM"]
+    assert rows[1]["value"] == pytest.approx(np.linalg.norm(Z, axis=1).mean(), rel=1e-12)
+    with pytest.raises(ValueError, match=r"unknown measure\(s\) \['NROM'\]; valid choices: \[.*'NORM'\]"):
+        validate_metrics(_metrics(custom={"NORM": "my_measures:mean_norm"}, measures=["NROM"]))
+    with pytest.raises(ValueError, match="cannot import 'my_measures:median_norm'"):
+        validate_metrics(_metrics(custom={"MED": "my_measures:median_norm"}))
+    with pytest.raises(ValueError, match="must be 'package.module:function'; got 'mean_norm'"):
+        validate_metrics(_metrics(custom={"MED": "mean_norm"}))
+    with pytest.raises(ValueError, match="'DSE' is a built-in measure"):
+        validate_metrics(_metrics(custom={"DSE": "my_measures:mean_norm"}))

@@ -1,6 +1,7 @@
 """The measures of one checkpoint (study S1): DSE(Z), CSE(Z), DSMI(Z; Y),
 CSMI(Z; Y), DSMI(Z; X), CSMI(Z; X) per layer, plus accuracy, as tidy rows
-(layer, metric, t, value). Settings come from ``conf/metrics/``.
+(layer, metric, t, value). Settings come from ``conf/metrics/``; your own
+measures are functions listed in ``metrics.custom``.
 
 The diffusion measures of a layer share one distance matrix and bandwidth,
 and every t comes from the same spectra
@@ -24,13 +25,31 @@ SPECTRAL = ("DSE", "DSMI_Y", "DSMI_X")  # these depend on the diffusion time t
 ACCURACY_LAYER = "penultimate"  # accuracy is reported once per epoch, on this layer's row
 
 
+def custom_measures(m) -> dict:
+    """{name: function} of ``metrics.custom`` ("package.module:function" specs)."""
+    from ..cli import resolve
+
+    out = {}
+    for name, spec in (m.get("custom") or {}).items():
+        if name in MEASURES:
+            raise ValueError(f"metrics.custom: {name!r} is a built-in measure; choose another name")
+        if not isinstance(spec, str) or spec.count(":") != 1:
+            raise ValueError(f"metrics.custom.{name} must be 'package.module:function'; got {spec!r}")
+        try:
+            out[name] = resolve(spec)
+        except (ImportError, AttributeError) as err:
+            raise ValueError(f"metrics.custom.{name}: cannot import {spec!r} ({err})") from None
+    return out
+
+
 def validate_metrics(m) -> None:
     """Check ``cfg.metrics`` before any work; ValueError naming the key."""
     measures = list(m.measures)
-    bad = [x for x in measures if x not in MEASURES]
+    allowed = list(MEASURES) + list(custom_measures(m))
+    bad = [x for x in measures if x not in allowed]
     if not measures or bad:
         raise ValueError(f"metrics.measures: unknown measure(s) {bad or measures}; "
-                         f"valid choices: {list(MEASURES)}")
+                         f"valid choices: {allowed}")
     ts = list(m.t)
     if not ts:
         raise ValueError("metrics.t must be a non-empty list of diffusion times")
@@ -103,6 +122,9 @@ def measure_layer(Z, labels, x_clusters, m, device: str = "cpu") -> list[dict]:
             mi = classic_shannon_mutual_information(
                 Z, clusters=ref, num_bins_per_dim=m.cse_bins, n_repetitions=m.n_repetitions, **sampling).mi
             rows.append({"metric": name, "t": np.nan, "value": float(mi)})
+    for name, fn in custom_measures(m).items():
+        if name in wanted:
+            rows.append({"metric": name, "t": np.nan, "value": float(fn(Z, labels, x_clusters))})
     return rows
 
 
