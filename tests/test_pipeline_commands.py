@@ -91,7 +91,7 @@ def test_aggregate_command(tmp_path, monkeypatch):
     for i, run in enumerate(plan.runs):
         for e in plan.epochs:
             df = pd.DataFrame({"layer": ["penultimate"] * 2, "metric": ["DSE", "accuracy"],
-                               "t": [1.0, np.nan], "value": [float(e + i), 0.1 * e + 0.3 * i]})
+                               "t": [1.0, np.nan], "value": [float(e + i), 0.1 * (e + i) + 0.05]})
             save_table(df, plan.metrics_path(run, e))
             parts.append((run, e, df))
     out = plan.root / "tables" / "metrics.parquet"

@@ -14,7 +14,7 @@ from repscope.pipeline.measure import (MEASURES, measure_layer, select_layers, v
 def _metrics(**changes):
     m = compose([]).metrics
     for key, value in changes.items():
-        OmegaConf.update(m, key, value)
+        OmegaConf.update(m, key, value, force_add=True)
     return m
 
 
@@ -90,6 +90,9 @@ def test_measure_layer_computes_only_what_is_asked(data):
     ("device", "tpu", "metrics.device must be"),
     ("device", "cuda", "with metrics.backend='numpy'"),
     ("sampling", "random", "metrics.sampling must be one of"),
+    ("solver.method", "lanczos", r"solver must be one of \['auto', 'exact', 'slq'\]"),
+    ("solver.probes", 1, "slq_probes must be at least 2"),
+    ("solver.tolerance", 0.1, r"metrics.solver: unknown key\(s\) \['tolerance'\]"),
 ])
 def test_bad_metrics_config_is_refused(key, value, match):
     with pytest.raises(ValueError, match=match):
@@ -106,3 +109,25 @@ def test_select_layers():
     assert select_layers(["layer1", "penultimate"], _metrics(layers=["penultimate"])) == ["penultimate"]
     with pytest.raises(ValueError, match=r"layer\(s\) \['block9'\] are not in the embedding file"):
         select_layers(["penultimate"], _metrics(layers=["block9"]))
+
+
+def test_custom_measure_from_conf(data, tmp_path, monkeypatch):
+    (tmp_path / "my_measures.py").write_text(
+        "import numpy as np\n\n"
+        "def mean_norm(Z, labels, x_clusters):\n"
+        "    return float(np.linalg.norm(Z, axis=1).mean() + 0 * labels.sum() + 0 * x_clusters.sum())\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    Z, y, x = data
+    m = _metrics(custom={"NORM": "my_measures:mean_norm"}, measures=["CSE", "NORM"])
+    validate_metrics(m)
+    rows = measure_layer(Z, y, x, m)
+    assert [r["metric"] for r in rows] == ["CSE", "NORM"]
+    assert rows[1]["value"] == pytest.approx(np.linalg.norm(Z, axis=1).mean(), rel=1e-12)
+    with pytest.raises(ValueError, match=r"unknown measure\(s\) \['NROM'\]; valid choices: \[.*'NORM'\]"):
+        validate_metrics(_metrics(custom={"NORM": "my_measures:mean_norm"}, measures=["NROM"]))
+    with pytest.raises(ValueError, match="cannot import 'my_measures:median_norm'"):
+        validate_metrics(_metrics(custom={"MED": "my_measures:median_norm"}))
+    with pytest.raises(ValueError, match="must be 'package.module:function'; got 'mean_norm'"):
+        validate_metrics(_metrics(custom={"MED": "mean_norm"}))
+    with pytest.raises(ValueError, match="'DSE' is a built-in measure"):
+        validate_metrics(_metrics(custom={"DSE": "my_measures:mean_norm"}))

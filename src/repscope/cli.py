@@ -43,7 +43,9 @@ COMMANDS = {
 }
 
 
-def _resolve(spec: str):
+def resolve(spec: str):
+    """The object a ``"module:name"`` spec names (the commands here, custom
+    measures in conf/metrics)."""
     import importlib
 
     module, func = spec.split(":")
@@ -55,7 +57,7 @@ def main(argv=None) -> int:
     if not argv or argv[0] not in COMMANDS:
         print(f"usage: repscope {{{','.join(COMMANDS)}}} [args...]", file=sys.stderr)
         return 2
-    return _resolve(COMMANDS[argv[0]])(argv[1:]) or 0
+    return resolve(COMMANDS[argv[0]])(argv[1:]) or 0
 
 
 if __name__ == "__main__":

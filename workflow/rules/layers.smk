@@ -33,7 +33,7 @@ rule layers:
 
 
 TARGETS.extend(
-    str(layers_path(PLAN.root / "runs" / run, epoch))
+    str(layers_path(f"{ROOT}/runs/{run}", epoch))
     for run in LAYERWISE_RUNS
     for epoch in LAYERWISE_EPOCHS
 )

@@ -21,9 +21,13 @@ def _select(table: pd.DataFrame, metric: str, t, layer: str) -> pd.DataFrame:
     return rows
 
 
+def _label(metric: str) -> str:
+    return LABELS.get(metric, metric)  # custom measures by their name
+
+
 def _ylabel(metric: str, t) -> str:
-    unit = "" if metric == "accuracy" else " [bits]"
-    return LABELS[metric] + unit + ("" if t is None else f", t = {t:g}")
+    unit = " [bits]" if metric in LABELS and metric != "accuracy" else ""
+    return _label(metric) + unit + ("" if t is None else f", t = {t:g}")
 
 
 def _grouped(rows: pd.DataFrame, model_groups) -> tuple[pd.DataFrame, str]:
@@ -44,7 +48,7 @@ def measure_vs_epoch(table: pd.DataFrame, metric: str, t=None, layer: str = ACCU
                        kind="line", errorbar="sd", height=2.6, aspect=1.3,
                        facet_kws={"sharey": False, "margin_titles": True})
     grid.set_axis_labels("epoch", _ylabel(metric, t))
-    grid.figure.suptitle(f"{LABELS[metric]} during training ({layer})", y=1.02)
+    grid.figure.suptitle(f"{_label(metric)} during training ({layer})", y=1.02)
     return grid.figure
 
 
@@ -59,7 +63,7 @@ def measure_vs_accuracy(table: pd.DataFrame, metric: str, t=None, layer: str = A
                        col="dataset", kind="scatter", s=14, alpha=0.7, height=2.6, aspect=1.3,
                        facet_kws={"sharey": False, "margin_titles": True})
     grid.set_axis_labels("accuracy", _ylabel(metric, t))
-    grid.figure.suptitle(f"{LABELS[metric]} against accuracy ({layer})", y=1.02)
+    grid.figure.suptitle(f"{_label(metric)} against accuracy ({layer})", y=1.02)
     return grid.figure
 
 

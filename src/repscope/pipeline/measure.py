@@ -1,6 +1,7 @@
 """The measures of one checkpoint (study S1): DSE(Z), CSE(Z), DSMI(Z; Y),
 CSMI(Z; Y), DSMI(Z; X), CSMI(Z; X) per layer, plus accuracy, as tidy rows
-(layer, metric, t, value). Settings come from ``conf/metrics/``.
+(layer, metric, t, value). Settings come from ``conf/metrics/``; your own
+measures are functions listed in ``metrics.custom``.
 
 The diffusion measures of a layer share one distance matrix and bandwidth,
 and every t comes from the same spectra
@@ -17,19 +18,38 @@ from ..metrics import (classic_shannon_entropy, classic_shannon_mutual_informati
                        diffusion_spectral_measures)
 from ..metrics.sampling import SAMPLING
 from ..spectral import BACKENDS, BANDWIDTH_RULES, DTYPES
+from ..spectral.solver import Solver
 
 MEASURES = ("DSE", "CSE", "DSMI_Y", "CSMI_Y", "DSMI_X", "CSMI_X", "accuracy")
 SPECTRAL = ("DSE", "DSMI_Y", "DSMI_X")  # these depend on the diffusion time t
 ACCURACY_LAYER = "penultimate"  # accuracy is reported once per epoch, on this layer's row
 
 
+def custom_measures(m) -> dict:
+    """{name: function} of ``metrics.custom`` ("package.module:function" specs)."""
+    from ..cli import resolve
+
+    out = {}
+    for name, spec in (m.get("custom") or {}).items():
+        if name in MEASURES:
+            raise ValueError(f"metrics.custom: {name!r} is a built-in measure; choose another name")
+        if not isinstance(spec, str) or spec.count(":") != 1:
+            raise ValueError(f"metrics.custom.{name} must be 'package.module:function'; got {spec!r}")
+        try:
+            out[name] = resolve(spec)
+        except (ImportError, AttributeError) as err:
+            raise ValueError(f"metrics.custom.{name}: cannot import {spec!r} ({err})") from None
+    return out
+
+
 def validate_metrics(m) -> None:
     """Check ``cfg.metrics`` before any work; ValueError naming the key."""
     measures = list(m.measures)
-    bad = [x for x in measures if x not in MEASURES]
+    allowed = list(MEASURES) + list(custom_measures(m))
+    bad = [x for x in measures if x not in allowed]
     if not measures or bad:
         raise ValueError(f"metrics.measures: unknown measure(s) {bad or measures}; "
-                         f"valid choices: {list(MEASURES)}")
+                         f"valid choices: {allowed}")
     ts = list(m.t)
     if not ts:
         raise ValueError("metrics.t must be a non-empty list of diffusion times")
@@ -49,6 +69,7 @@ def validate_metrics(m) -> None:
     if isinstance(m.seed, bool) or not isinstance(m.seed, numbers.Integral):
         raise ValueError(f"metrics.seed must be an integer; got {m.seed!r}")
     check_choice(m.sampling, "metrics.sampling", SAMPLING)
+    solver(m)
     check_choice(m.backend, "metrics.backend", BACKENDS)
     check_choice(m.dtype, "metrics.dtype", DTYPES)
     device = str(m.device)
@@ -56,6 +77,15 @@ def validate_metrics(m) -> None:
         raise ValueError(f"metrics.device must be 'auto', 'cpu', 'cuda' or 'cuda:<i>'; got {device!r}")
     if m.backend == "numpy" and device not in ("auto", "cpu"):
         raise ValueError(f"metrics.device must be 'cpu' or 'auto' with metrics.backend='numpy'; got {device!r}")
+
+
+def solver(m) -> Solver:
+    """``metrics.solver`` as a :class:`repscope.spectral.solver.Solver`."""
+    fields = set(Solver.__dataclass_fields__)
+    unknown = sorted(set(m.solver) - fields)
+    if unknown:
+        raise ValueError(f"metrics.solver: unknown key(s) {unknown}; allowed: {sorted(fields)}")
+    return Solver(**m.solver)
 
 
 def resolve_device(m) -> str:
@@ -81,7 +111,7 @@ def measure_layer(Z, labels, x_clusters, m, device: str = "cpu") -> list[dict]:
         values = diffusion_spectral_measures(
             Z, {k: v for k, v in refs.items() if k in wanted}, sigma=m.sigma, t=ts,
             dse="DSE" in wanted, n_repetitions=m.n_repetitions, knn_k=m.knn_k, backend=m.backend,
-            dtype=m.dtype, device=device, **sampling)
+            dtype=m.dtype, device=device, solver=solver(m), **sampling)
         rows += [{"metric": k, "t": t, "value": float(v)} for k in SPECTRAL if k in values
                  for t, v in zip(ts, values[k])]
     if "CSE" in wanted:
@@ -92,6 +122,9 @@ def measure_layer(Z, labels, x_clusters, m, device: str = "cpu") -> list[dict]:
             mi = classic_shannon_mutual_information(
                 Z, clusters=ref, num_bins_per_dim=m.cse_bins, n_repetitions=m.n_repetitions, **sampling).mi
             rows.append({"metric": name, "t": np.nan, "value": float(mi)})
+    for name, fn in custom_measures(m).items():
+        if name in wanted:
+            rows.append({"metric": name, "t": np.nan, "value": float(fn(Z, labels, x_clusters))})
     return rows
 
 

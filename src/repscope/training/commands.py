@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 
 from ..config import parse_command, split_args
-from ..io import checkpoint_path, embedding_path, link_export, save_npz
+from ..io import checkpoint_path, embedding_path, export_path, link_export, save_npz
 
 
 def _required(own: dict, key: str, usage: str) -> str:
@@ -27,7 +27,7 @@ def embed(argv) -> None:
     """repscope embed <hydra overrides> out_dir=<run_dir> epoch=<e | e1,e2,... | all>
 
     Makes embeddings/epoch_<e>.npz: a link to the export training wrote for
-    that epoch (instant, nothing is imported), else computed from
+    that epoch (instant: nothing heavy is imported), else computed from
     checkpoints/epoch_<e>.pt."""
     own, _ = split_args(argv, {"out_dir", "epoch"})
     run_dir, which = _required(own, "out_dir", embed.__doc__), _required(own, "epoch", embed.__doc__)
@@ -42,12 +42,13 @@ def embed(argv) -> None:
     cfg, _ = parse_command(argv, {"out_dir", "epoch"})
     if which == "all":
         epochs = [e for e in range(cfg.train.epochs + 1)
-                  if not link_export(run_dir, e) and checkpoint_path(run_dir, e).exists()]
+                  if checkpoint_path(run_dir, e).exists() or export_path(run_dir, e).exists()]
     elif all(part.isdigit() for part in which.split(",")):
-        epochs = [int(part) for part in which.split(",") if not link_export(run_dir, int(part))]
+        epochs = [int(part) for part in which.split(",")]
     else:
         raise ValueError(f"epoch must be a non-negative integer, a comma-separated list of them, or 'all'; "
                          f"got {which!r}")
+    epochs = [e for e in epochs if not link_export(run_dir, e)]
     missing = [e for e in epochs if not checkpoint_path(run_dir, e).exists()]
     if missing:
         raise ValueError(f"epoch={which}: no checkpoint for epoch(s) {missing} in {run_dir}/checkpoints "
