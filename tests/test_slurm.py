@@ -26,8 +26,8 @@ PROFILE = REPO / "workflow" / "profiles" / "slurm"
 CLUSTER = REPO / "tests" / "slurm" / "cluster.sh"
 SYSTEM_CONF = Path("/etc/slurm/slurm.conf")
 EXPERIMENT = "smoke"
-# Test-cluster settings: poll job states every 2 s instead of the profile's 40 s, keep
-# every job's SLURM log as evidence, and size group jobs for the one small node.
+# Test-cluster settings: poll job states every 2 s instead of the profile's 40 s and keep
+# every job's SLURM log as evidence (group jobs are sized for the node in _snakemake).
 FAST = ["--slurm-init-seconds-before-status-checks", "2", "--seconds-between-status-checks", "2",
         "--slurm-keep-successful-logs", "--latency-wait", "5"]
 SUBMITTED = re.compile(r"Job \S+ has been submitted with SLURM jobid (\d+) \(log: (\S+)\)\.")
@@ -99,7 +99,7 @@ def _cannot_run_a_cluster() -> str | None:
         return "needs Debian (installs its slurmctld, slurmd, slurm-client, munge packages)"
     if not shutil.which("slurmd") and not shutil.which("apt-get"):
         return "SLURM is not installed and apt-get is unavailable"
-    if (SYSTEM_CONF.exists() or SYSTEM_CONF.is_symlink()) and not SYSTEM_CONF.is_symlink():
+    if SYSTEM_CONF.exists() and not SYSTEM_CONF.is_symlink():
         return f"{SYSTEM_CONF} belongs to a real SLURM installation; not starting a test cluster"
     return None
 
@@ -143,10 +143,9 @@ def _snakemake(workdir, cluster, *args, targets=(), extra_env=None, timeout=600)
     return proc.returncode, out
 
 
-def _slurm_jobs(out: str, workdir: Path) -> dict:
+def _slurm_jobs(out: str) -> dict:
     """{SLURM job id: its log file} of every job the run submitted."""
-    return {jobid: workdir / log if not Path(log).is_absolute() else Path(log)
-            for jobid, log in SUBMITTED.findall(out)}
+    return {jobid: Path(log) for jobid, log in SUBMITTED.findall(out)}
 
 
 def _jobs_in_log(log: Path) -> list[tuple[str, frozenset]]:
@@ -187,7 +186,7 @@ def test_smoke_experiment_runs_on_slurm_and_a_killed_training_resumes(cluster, t
                              targets=[str(plan.run_dir(run) / "config.yaml")],
                              extra_env={FAULT_ENV: str(steps + steps // 2)})
     assert code != 0, first[-3000:]
-    jobs1 = _slurm_jobs(first, tmp_path)
+    jobs1 = _slurm_jobs(first)
     (killed,) = [j for j, log in jobs1.items() if "rule_train" in str(log)]
     assert _state(killed, env) == "FAILED"
     assert not (run_dir / "config.yaml").exists()  # the declared output is gone: not finished
@@ -198,7 +197,7 @@ def test_smoke_experiment_runs_on_slurm_and_a_killed_training_resumes(cluster, t
     # 2. Resubmitted, it resumes after epoch 1, and the whole workflow follows.
     code, second = _snakemake(tmp_path, cluster)
     assert code == 0, second[-3000:]
-    jobs2 = _slurm_jobs(second, tmp_path)
+    jobs2 = _slurm_jobs(second)
     assert f"resuming {plan.run_dir(run)} after epoch 1" in (run_dir / "logs" / "train.log").read_text()
     log = (run_dir / "train_log.csv").read_text().splitlines()
     assert [row.split(",")[0] for row in log[1:]] == ["1", "2"]
