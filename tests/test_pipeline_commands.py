@@ -59,6 +59,17 @@ def test_measure_command_writes_one_tidy_row_per_layer_metric_and_t(run_dir, tmp
     np.testing.assert_allclose(got.value, [r["value"] for r in want], rtol=0, atol=1e-12)
 
 
+def test_measure_reads_the_settings_repscope_config_wrote(run_dir, tmp_path):
+    settings = tmp_path / "metrics.yaml"
+    assert main(["config", *RUN_ARGS, "metrics.t=[1,4]", "section=metrics", f"out={settings}"]) == 0
+    common = [f"run_dir={run_dir}", "epoch=2", f"clusters={tmp_path / 'clusters.npz'}"]
+    main(["measure", f"metrics={settings}", *common, f"out={tmp_path / 'a.parquet'}"])
+    main(["measure", *RUN_ARGS, "metrics.t=[1,4]", *common, f"out={tmp_path / 'b.parquet'}"])
+    pd.testing.assert_frame_equal(pd.read_parquet(tmp_path / "a.parquet"), pd.read_parquet(tmp_path / "b.parquet"))
+    with pytest.raises(ValueError, match=r"section must be one of \[.*'metrics'.*\]; got 'metric'"):
+        main(["config", *RUN_ARGS, "section=metric", f"out={settings}"])
+
+
 def test_measure_command_refuses_clusters_of_other_samples_and_bad_arguments(run_dir, tmp_path):
     save_npz(tmp_path / "other.npz", clusters=np.zeros(90, int), sample_ids=np.arange(90))
     args = ["measure", *RUN_ARGS, f"run_dir={run_dir}", "epoch=2", f"out={tmp_path / 'm.parquet'}"]

@@ -56,6 +56,16 @@ def save_table(df, path) -> None:
             raise ValueError(f"table path must end in .parquet or .csv; got {path.name!r}")
 
 
+def save_rows(rows, columns, path) -> None:
+    """Rows (dicts with the keys ``columns``) as a parquet table, written with
+    pyarrow alone: the many small per-checkpoint tables skip importing pandas."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    with atomic_path(path) as tmp:
+        pq.write_table(pa.table({c: [row[c] for row in rows] for c in columns}), tmp)
+
+
 def save_text(text: str, path) -> None:
     with atomic_path(path) as tmp:
         Path(tmp).write_text(text)

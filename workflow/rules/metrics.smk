@@ -1,6 +1,27 @@
 """The evaluation inputs X of each dataset, clustered once, and the measures of
 every (run, epoch), gathered into one tidy table."""
 
+from omegaconf import OmegaConf
+
+METRICS_SETTINGS = f"{ROOT}/metrics.yaml"
+
+
+# The experiment's conf/metrics settings, composed once for every measure job (which
+# then starts without Hydra). Its params are the settings themselves: editing
+# conf/metrics reruns this rule and so every measure, and nothing upstream.
+rule metrics_config:
+    output:
+        METRICS_SETTINGS,
+    log:
+        f"{LOGS}/metrics_config.log",
+    params:
+        settings=lambda wildcards: OmegaConf.to_yaml(PLAN.cfg.metrics, resolve=True),
+    threads: threads_of("config")
+    resources:
+        **resources_of("config"),
+    shell:
+        f"repscope config experiment={EXP} section=metrics out={{output}} > {{log}} 2>&1"
+
 
 rule inputs:
     output:
@@ -17,7 +38,8 @@ rule inputs:
 
 rule clusters:
     input:
-        f"{INPUT_DIR}/X.npz",
+        inputs=f"{INPUT_DIR}/X.npz",
+        metrics=METRICS_SETTINGS,
     output:
         f"{INPUT_DIR}/X_clusters.npz",
     log:
@@ -26,14 +48,15 @@ rule clusters:
     resources:
         **resources_of("clusters"),
     shell:
-        f"OMP_NUM_THREADS={{threads}} repscope clusters experiment={EXP} dataset={{wildcards.dataset}} "
-        "in={input} out={output} > {log} 2>&1"
+        "OMP_NUM_THREADS={threads} repscope clusters metrics={input.metrics} in={input.inputs} "
+        "out={output} > {log} 2>&1"
 
 
 rule measure:
     input:
         embedding=f"{RUN_DIR}/embeddings/epoch_{{epoch}}.npz",
         clusters=f"{INPUT_DIR}/X_clusters.npz",
+        metrics=METRICS_SETTINGS,
     output:
         f"{RUN_DIR}/metrics/epoch_{{epoch}}.parquet",
     log:
@@ -42,7 +65,7 @@ rule measure:
     resources:
         **resources_of("measure"),
     shell:
-        f"OMP_NUM_THREADS={{threads}} repscope measure {SHELL_RUN_ARGS} run_dir={SHELL_RUN_DIR} "
+        f"OMP_NUM_THREADS={{threads}} repscope measure metrics={{input.metrics}} run_dir={SHELL_RUN_DIR} "
         "epoch={wildcards.epoch} clusters={input.clusters} out={output} > {log} 2>&1"
 
 

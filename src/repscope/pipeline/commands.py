@@ -1,6 +1,7 @@
-"""``repscope clusters``, ``repscope measure``, ``repscope aggregate`` and
-``repscope training-figures``: the workflow's steps after training. Each parses
-its arguments, composes the config and writes its outputs atomically."""
+"""``repscope config``, ``repscope clusters``, ``repscope measure``,
+``repscope aggregate`` and ``repscope training-figures``: the workflow's steps
+after training. Each parses its arguments, composes the config and writes its
+outputs atomically."""
 from __future__ import annotations
 
 import logging
@@ -9,14 +10,16 @@ from pathlib import Path
 import numpy as np
 
 from ..config import compose, split_args
-from ..io import save_npz, save_table
+from ..io import save_config, save_npz, save_rows, save_table
 
 log = logging.getLogger(__name__)
 
 
-def _args(argv, keys, usage: str) -> tuple[dict, list[str]]:
+def _args(argv, keys, usage: str, optional=()) -> tuple[dict, list[str]]:
+    """The command's own ``key=value`` arguments (all ``keys``, any of
+    ``optional``) and the Hydra overrides."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
-    own, overrides = split_args(argv, keys)
+    own, overrides = split_args(argv, set(keys) | set(optional))
     missing = [k for k in keys if k not in own]
     if missing:
         raise ValueError(f"missing argument(s) {', '.join(f'{k}=' for k in missing)}; usage: {usage}")
@@ -29,17 +32,40 @@ def _epoch(value: str) -> int:
     return int(value)
 
 
+def config(argv) -> None:
+    """repscope config <hydra overrides> section=<key> out=<yaml>
+
+    One section of the composed configuration (e.g. metrics), resolved, as
+    YAML: the workflow writes the experiment's metrics settings once and every
+    measure job reads them instead of composing the config again."""
+    own, overrides = _args(argv, ("section", "out"), config.__doc__.splitlines()[0])
+    cfg = compose(overrides)
+    if own["section"] not in cfg:
+        raise ValueError(f"section must be one of {sorted(cfg)}; got {own['section']!r}")
+    save_config(cfg[own["section"]], own["out"])
+
+
+def _metrics_settings(own: dict, overrides: list):
+    """``metrics=<yaml>`` when given (written by ``repscope config``), else the
+    composed ``cfg.metrics``; checked either way."""
+    from omegaconf import OmegaConf
+
+    from .measure import validate_metrics
+
+    m = OmegaConf.load(own["metrics"]) if "metrics" in own else compose(overrides).metrics
+    validate_metrics(m)
+    return m
+
+
 def clusters(argv) -> None:
-    """repscope clusters <hydra overrides> in=<inputs.npz> out=<clusters.npz>
+    """repscope clusters <hydra overrides | metrics=<yaml>> in=<inputs.npz> out=<clusters.npz>
 
     Spectral clustering of the evaluation subset's inputs X (``metrics.x_clusters``
     clusters, ``metrics.seed``), done once per dataset; keys clusters, sample_ids."""
     from ..metrics import cluster_reference
-    from .measure import validate_metrics
 
-    own, overrides = _args(argv, ("in", "out"), clusters.__doc__.splitlines()[0])
-    m = compose(overrides).metrics
-    validate_metrics(m)
+    own, overrides = _args(argv, ("in", "out"), clusters.__doc__.splitlines()[0], optional=("metrics",))
+    m = _metrics_settings(own, overrides)
     with np.load(own["in"], allow_pickle=False) as f:
         X, ids = f["X"], f["sample_ids"]
     log.info("clustering X %s into %d clusters", X.shape, m.x_clusters)
@@ -48,19 +74,20 @@ def clusters(argv) -> None:
 
 
 def measure(argv) -> None:
-    """repscope measure <hydra overrides> run_dir=<run_dir> epoch=<e> clusters=<clusters.npz> out=<parquet>
+    """repscope measure <hydra overrides | metrics=<yaml>> run_dir=<run_dir> epoch=<e> clusters=<clusters.npz> out=<parquet>
 
     Every measure of ``metrics.measures`` on every layer (``metrics.layers``) of
-    ``<run_dir>/embeddings/epoch_<e>.npz``: tidy rows layer, metric, t, value."""
-    import pandas as pd
+    ``<run_dir>/embeddings/epoch_<e>.npz``: tidy rows layer, metric, t, value.
+    The settings are the composed ``metrics`` config, or the file ``metrics=``
+    (as ``repscope config section=metrics`` writes it)."""
     from tqdm.auto import tqdm
 
     from ..io import embedding_path, load_embeddings
-    from .measure import ACCURACY_LAYER, measure_layer, resolve_device, select_layers, validate_metrics
+    from .measure import ACCURACY_LAYER, measure_layer, resolve_device, select_layers
 
-    own, overrides = _args(argv, ("run_dir", "epoch", "clusters", "out"), measure.__doc__.splitlines()[0])
-    m = compose(overrides).metrics
-    validate_metrics(m)
+    own, overrides = _args(argv, ("run_dir", "epoch", "clusters", "out"), measure.__doc__.splitlines()[0],
+                           optional=("metrics",))
+    m = _metrics_settings(own, overrides)
     epoch = _epoch(own["epoch"])
     emb = load_embeddings(embedding_path(own["run_dir"], epoch))
     with np.load(own["clusters"], allow_pickle=False) as f:
@@ -75,7 +102,7 @@ def measure(argv) -> None:
         log.info("epoch %d, layer %s: done", epoch, layer)
     if "accuracy" in m.measures:
         rows.append({"layer": ACCURACY_LAYER, "metric": "accuracy", "t": np.nan, "value": emb.accuracy})
-    save_table(pd.DataFrame(rows, columns=["layer", "metric", "t", "value"]), own["out"])
+    save_rows(rows, ["layer", "metric", "t", "value"], own["out"])
 
 
 def aggregate(argv) -> None:

@@ -15,7 +15,8 @@ from .measure import SPECTRAL, validate_metrics
 GRID_GROUPS = ("dataset", "model", "method")
 RESOURCE_KEYS = {"threads": 1, "mem_mb": 1, "runtime": 1, "gpu": 0}  # key: smallest allowed value
 SNAKEMAKE_CONFIG = {"experiment": "quick"}  # `snakemake --config` keys and their defaults
-RULES = ("train", "embed", "inputs", "clusters", "measure", "aggregate", "figure", "study", "layers")
+RULES = ("train", "embed", "inputs", "clusters", "config", "measure", "aggregate", "figure", "study",
+         "layers")
 
 
 @dataclass(frozen=True)
