@@ -14,7 +14,8 @@ import pytest
 from repscope.pipeline.plan import load_plan
 
 REPO = Path(__file__).resolve().parents[1]
-PIPELINE_RULES = ("train", "embed", "inputs", "clusters", "measure", "aggregate", "figures", "all")
+PIPELINE_RULES = ("train", "embed", "inputs", "clusters", "metrics_config", "measure", "aggregate", "figures",
+                  "all")
 
 
 def snakemake(workdir, *args) -> str:
@@ -86,6 +87,6 @@ def test_paper_plans_every_job_offline(tmp_path):
     counts = job_counts(out)
     runs, epochs = 3 * 6 * 3 * 3, 201
     assert {rule: counts.get(rule) for rule in PIPELINE_RULES} == {
-        "train": runs, "embed": runs * epochs, "inputs": 3, "clusters": 3, "measure": runs * epochs,
-        "aggregate": 1, "figures": 1, "all": 1}
+        "train": runs, "embed": runs * epochs, "inputs": 3, "clusters": 3, "metrics_config": 1,
+        "measure": runs * epochs, "aggregate": 1, "figures": 1, "all": 1}
     assert sorted(p.name for p in tmp_path.iterdir()) == [".snakemake"]  # nothing fetched or written
