@@ -2,23 +2,6 @@
 import numpy as np
 import pytest
 
-from repscope.spectral.lapack import eigvalsh_inplace
-
-
-@pytest.mark.parametrize("dtype,tol", [(np.float64, 1e-12), (np.float32, 1e-5)])
-def test_inplace_eigvalsh_matches_numpy(dtype, tol):
-    rng = np.random.default_rng(0)
-    B = rng.normal(size=(300, 300))
-    A = (B + B.T) / 2
-    expected = np.linalg.eigvalsh(A)
-    got = eigvalsh_inplace(A.astype(dtype))
-    np.testing.assert_allclose(got, expected, atol=tol * np.abs(expected).max())
-
-
-def test_inplace_eigvalsh_rejects_non_contiguous():
-    with pytest.raises(ValueError, match="C-contiguous"):
-        eigvalsh_inplace(np.eye(4)[:, ::2])
-
 
 def test_lanczos_quadrature_is_exact_for_low_degree_polynomials():
     import torch

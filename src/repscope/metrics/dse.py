@@ -60,7 +60,7 @@ class SpectralSetup:
                                         deflate=None if top is None else self.be.as_torch(top[i]))
                    for i, a in enumerate(A)]
             return np.array([e.value for e in est]), np.array([e.stderr for e in est])
-        lam = self.be.eigvalsh(A[0]) if len(A) == 1 else self.be.eigvalsh(A)  # 2-D: in place
+        lam = self.be.eigvalsh(A[0]) if len(A) == 1 else self.be.eigvalsh(A)  # 2-D: numpy in place
         h = spectrum_entropy(lam.reshape(len(A), -1), t)
         return h, np.zeros_like(h)
 
