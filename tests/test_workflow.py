@@ -18,8 +18,9 @@ PIPELINE_RULES = ("train", "embed", "inputs", "clusters", "metrics_config", "mea
                   "all")
 
 
-def snakemake(workdir, *args) -> str:
-    """Run this checkout's Snakefile in ``workdir`` on 2 cores; stdout + stderr."""
+def snakemake(workdir, *args, ok=True) -> str:
+    """Run this checkout's Snakefile in ``workdir`` on 2 cores; stdout + stderr.
+    ``ok``: whether it must succeed (else: must fail)."""
     env = dict(os.environ, OMP_NUM_THREADS="1",
                PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
                PYTHONPATH=os.pathsep.join([str(REPO / "src"), os.environ.get("PYTHONPATH", "")]))
@@ -28,7 +29,7 @@ def snakemake(workdir, *args) -> str:
          str(workdir), "--profile", str(REPO / "workflow" / "profiles" / "default"), "--cores", "2",
          *args], cwd=workdir, env=env, capture_output=True, text=True)
     out = proc.stdout + proc.stderr
-    assert proc.returncode == 0, out[-4000:]
+    assert (proc.returncode == 0) == ok, out[-4000:]
     return out
 
 
@@ -79,6 +80,14 @@ def test_tiny_experiment_end_to_end(tmp_path):
     figures = {p for p in changed if p.startswith("figures/")}
     assert changed - figures == expected
     assert len(figures) == 2 * len(plan.figures)
+
+
+def test_bad_experiment_fails_when_the_snakefile_is_read(tmp_path):
+    out = snakemake(tmp_path, "--dry-run", "--config", "experiment=huge", ok=False)
+    assert "experiment: unknown option(s) ['huge']; valid choices:" in out and "'quick'" in out
+    out = snakemake(tmp_path, "--dry-run", "--config", "experimnt=paper", ok=False)
+    assert "unknown --config key(s) ['experimnt']; allowed: ['experiment']" in out
+    assert not (tmp_path / "results").exists()
 
 
 @pytest.mark.slow

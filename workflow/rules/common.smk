@@ -15,7 +15,7 @@ FIGURES = f"{ROOT}/figures"
 LOGS = f"{ROOT}/logs"
 
 # The same, to be formatted in shell commands: the run folder and its Hydra overrides.
-SHELL_RUN_DIR = f"{ROOT}/runs/" + RUN.replace("{", "{wildcards.")
+SHELL_RUN_DIR = f"{ROOT}/runs/{RUN.replace('{', '{wildcards.')}"
 SHELL_RUN_ARGS = (f"experiment={EXP} dataset={{wildcards.dataset}} model={{wildcards.model}} "
                   "method={wildcards.method} seed={wildcards.seed}")
 

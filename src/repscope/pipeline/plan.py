@@ -1,7 +1,7 @@
 """What an experiment runs, as the Snakefile expands it: the runs (dataset ×
-model × method × seed), the evaluated epochs, the datasets whose inputs are
-clustered and the figures — all read from the composed Hydra config (the same
-one every job composes) and checked before any work starts."""
+model × method × seed), the evaluated epochs and the figures — all read from
+the composed Hydra config (the same one every job composes) and checked before
+any work starts."""
 from __future__ import annotations
 
 import numbers
@@ -32,11 +32,6 @@ class Run:
     def name(self) -> str:
         return f"{self.dataset}-{self.model}-{self.method}-s{self.seed}"
 
-    @property
-    def overrides(self) -> list[str]:
-        return [f"dataset={self.dataset}", f"model={self.model}", f"method={self.method}",
-                f"seed={self.seed}"]
-
 
 @dataclass(frozen=True)
 class Figure:
@@ -51,10 +46,6 @@ class Figure:
     def name(self) -> str:
         return f"{self.kind}_{self.metric}" + ("" if self.t is None else f"_t{self.t:g}")
 
-    @property
-    def args(self) -> list[str]:
-        return [f"kind={self.kind}", f"metric={self.metric}"] + ([] if self.t is None else [f"t={self.t:g}"])
-
 
 @dataclass(frozen=True)
 class Plan:
@@ -66,10 +57,6 @@ class Plan:
     @property
     def root(self) -> Path:
         return Path("results") / self.experiment
-
-    @property
-    def datasets(self) -> list[str]:
-        return list(dict.fromkeys(r.dataset for r in self.runs))
 
     def run_dir(self, run: Run) -> Path:
         return self.root / "runs" / run.name
