@@ -11,7 +11,7 @@ from collections import defaultdict
 import numpy as np
 
 from .._validate import check_choice, check_points, check_positive
-from ..spectral import (Backend, Estimate, Solver, as_solver, bandwidth, entropy_bits, gather, gaussian_,
+from ..spectral import (Backend, Estimate, Solver, as_solver, bandwidth, entropy_bits, gaussian_,
                         normalize_symmetric_, slq_spectrum_entropy, spectrum_entropy,
                         squared_distances)
 from .sampling import subsample
@@ -21,9 +21,11 @@ ADJACENCY_KINDS = {"gaussian": "gaussian", "anisotropic": "diffusion", "knn": "k
 
 
 class SpectralSetup:
-    """Distances and bandwidth of Z, computed once; entropies of any subsets of
-    Z are then taken from them (DSMI uses one setup for every class and
-    repetition)."""
+    """Z and its bandwidth, resolved once on all of Z; entropies of any subsets
+    of Z are then taken from them (DSMI uses one setup for every class and
+    repetition). The N x N distances are built only where they are needed (a
+    bandwidth rule, or the entropy of all of Z); subsets get theirs from their
+    own points, batched, so DSMI never holds more than one N x N's worth."""
 
     def __init__(self, Z, sigma=10.0, *, operator="diffusion", knn_k=10, backend="torch",
                  dtype="float64", device="cpu", solver: Solver | None = None):
@@ -33,8 +35,16 @@ class SpectralSetup:
         self.operator, self.knn_k, self.n = operator, knn_k, Z.shape[0]
         if operator == "knn":
             check_positive(knn_k, "knn", integer=True)
-        self.sqd = squared_distances(Z, self.be)
+        self.Z = self.be.asarray(Z)
+        rule = operator != "knn" and isinstance(sigma, str) and sigma != "sqrt_dim"
+        self.sqd = squared_distances(self.Z, self.be) if rule else None
         self.bw = None if operator == "knn" else bandwidth(self.sqd, sigma, self.be, Z.shape[1], knn_k)
+
+    def full_distances(self):
+        """[1, N, N] squared distances of all of Z, handed over (the setup
+        drops its own reference, so the caller may modify them in place)."""
+        sqd, self.sqd = self.sqd, None
+        return (sqd if sqd is not None else squared_distances(self.Z, self.be))[None]
 
     def _operator_(self, S, bw):
         """(operator, its known unit top eigenvectors or None) on a stack of
@@ -64,25 +74,32 @@ class SpectralSetup:
         h = spectrum_entropy(lam.reshape(len(A), -1), t)
         return h, np.zeros_like(h)
 
-    def entropies(self, subsets, t=1, matrix_entry=False):
-        """(entropies, standard errors) of each subset of points (index arrays;
-        None = all points, which consumes the setup's distance matrix, so it is
-        taken last). Shapes [S] for a scalar t, [S, len(t)] for a sequence; the
-        standard error is 0 where the spectrum is exact."""
+    def _blocks(self, subsets):
+        """(size, positions, squared distances [B, n, n], bandwidth) for each
+        group of equal-sized subsets, in chunks of at most N x N entries; the
+        whole set (None) first, so its distance matrix is freed early."""
         by_size = defaultdict(list)
         for i, idx in enumerate(subsets):
             by_size[None if idx is None else len(idx)].append(i)
-        values, errors = [None] * len(subsets), [None] * len(subsets)
-        for size in sorted(by_size, key=lambda s: s is None):
+        for size in sorted(by_size, key=lambda s: s is not None):
             pos = by_size[size]
             if size is None:
-                S = self.sqd[None]
-                bw = self.bw if not hasattr(self.bw, "shape") else self.bw[None]
-                self.sqd = None
-            else:
-                idx = np.stack([np.asarray(subsets[i]) for i in pos])
-                S = gather(self.sqd, idx, self.be)
-                bw = self.bw[self.be.index(idx)] if hasattr(self.bw, "shape") else self.bw
+                bw = self.bw[None] if hasattr(self.bw, "shape") else self.bw
+                yield pos, self.full_distances(), bw
+                continue
+            per_chunk = max(1, (self.n * self.n) // (size * size))
+            for start in range(0, len(pos), per_chunk):
+                chunk = pos[start:start + per_chunk]
+                idx = self.be.index(np.stack([np.asarray(subsets[i]) for i in chunk]))
+                bw = self.bw[idx] if hasattr(self.bw, "shape") else self.bw
+                yield chunk, squared_distances(self.Z[idx], self.be), bw
+
+    def entropies(self, subsets, t=1, matrix_entry=False):
+        """(entropies, standard errors) of each subset of points (index arrays;
+        None = all points). Shapes [S] for a scalar t, [S, len(t)] for a
+        sequence; the standard error is 0 where the spectrum is exact."""
+        values, errors = [None] * len(subsets), [None] * len(subsets)
+        for pos, S, bw in self._blocks(subsets):
             A, top = self._operator_(S, bw)
             if matrix_entry:
                 P = abs(A / A.sum(-1, keepdims=True))
@@ -111,7 +128,7 @@ def diffusion_spectrum(Z, sigma=10.0, *, knn_k=10, max_n=10000, seed=0, sampling
     for as many ``t`` as needed. Arguments as in :func:`diffusion_spectral_entropy`."""
     Z = _points(Z, max_n, seed, sampling)
     setup = SpectralSetup(Z, sigma, knn_k=knn_k, backend=backend, dtype=dtype, device=device)
-    K, _ = setup._operator_(setup.sqd, setup.bw)
+    K, _ = setup._operator_(setup.full_distances()[0], setup.bw)
     return setup.be.eigvalsh(K)
 
 

@@ -106,18 +106,21 @@ class Backend:
         return a if self.name == "numpy" else a.detach().cpu().numpy()
 
     def eigvalsh(self, a) -> np.ndarray:
-        """Eigenvalues of a symmetric matrix (or a stack of them), float64 numpy.
-        The numpy backend overwrites a single matrix (no copy)."""
-        if self.name == "numpy":
-            if a.ndim == 2:
-                from scipy.linalg import eigh
+        """Eigenvalues (ascending, float64 numpy) of a symmetric matrix or a
+        stack of them. A single CPU matrix is overwritten (no copy): scipy's
+        LAPACK for ``numpy``, torch's MKL for ``torch``; CPU stacks run one slice
+        per core (see :mod:`repscope.spectral.lapack`)."""
+        if self.name == "numpy" and a.ndim == 2:
+            from scipy.linalg import eigh
 
-                return eigh(a, eigvals_only=True, driver="evd", check_finite=False,
-                            overwrite_a=True)
-            return np.linalg.eigvalsh(a)
-        import torch
+            return eigh(a, eigvals_only=True, driver="evd", check_finite=False, overwrite_a=True)
+        if self.device != "cpu":
+            import torch
 
-        return torch.linalg.eigvalsh(a).double().cpu().numpy()
+            return torch.linalg.eigvalsh(a).double().cpu().numpy()
+        from .lapack import eigvalsh_inplace, eigvalsh_stack
+
+        return eigvalsh_inplace(a) if a.ndim == 2 else eigvalsh_stack(self.to_numpy(a))
 
     def eigvals_general(self, a) -> np.ndarray:
         """Complex eigenvalues of a general square matrix (numpy complex128).
@@ -126,3 +129,4 @@ class Backend:
         defective, their eigenvalues ill-conditioned, and one LAPACK build gives
         reproducible values where another would differ in the 5th digit."""
         return np.linalg.eigvals(np.asarray(self.to_numpy(a), dtype=np.float64))
+

@@ -17,17 +17,18 @@ BANDWIDTH_RULES = ("median", "sqrt_dim", "knn")
 
 
 def squared_distances(Z, be: Backend):
-    """||z_i - z_j||^2 by one GEMM on centred points, clamped at 0, zero diagonal.
+    """||z_i - z_j||^2 of the points Z [n, D] (or of each stack [B, n, D]) by
+    one GEMM on centred points, clamped at 0, zero diagonal.
 
     Centring first leaves the distances unchanged and limits cancellation in
     float32."""
     Z = be.asarray(Z)
-    Z = Z - Z.mean(0)
-    sq = (Z * Z).sum(1)
-    d = Z @ Z.T
+    Z = Z - Z.mean(-2, keepdims=True)
+    sq = (Z * Z).sum(-1)
+    d = Z @ Z.swapaxes(-1, -2)
     d *= -2
-    d += sq[:, None]
-    d += sq[None, :]
+    d += sq[..., :, None]
+    d += sq[..., None, :]
     be.clamp_min_(d, 0)
     return be.fill_diagonal_(d, 0)
 
@@ -101,10 +102,3 @@ def normalize_symmetric_(G):
     G *= r[..., :, None]
     G *= r[..., None, :]
     return G, sqrt_deg / (sqrt_deg * sqrt_deg).sum(-1, keepdims=True) ** 0.5
-
-
-def gather(sqd, idx, be: Backend):
-    """The sub-matrix (or stack of sub-matrices) of ``sqd`` on index rows ``idx``
-    ([n] or [B, n]); a copy, safe to modify in place."""
-    idx = be.index(idx)
-    return sqd[idx[..., :, None], idx[..., None, :]]

@@ -14,8 +14,9 @@ Lanczos run started at w: ||w||^2 sum_k tau_k h(theta_k), theta_k the Ritz
 values, tau_k the squared first components of the tridiagonal's
 eigenvectors. The dominant eigenvalues, which carry most of p when the entropy
 is low, are thus integrated deterministically and the random probes only see
-the flat rest of the spectrum. All start vectors run together (one GEMM K @ V
-per Lanczos step). The standard error is a jackknife over probes."""
+the flat rest of the spectrum. The probes run together (one GEMM K @ V per
+Lanczos step), and so do the dominant directions, for fewer steps. The
+standard error is a jackknife over probes."""
 from __future__ import annotations
 
 from typing import NamedTuple
@@ -23,6 +24,12 @@ from typing import NamedTuple
 import numpy as np
 
 from .entropy import _check_t
+
+
+DEFLATE_STEPS = 10
+"""Lanczos steps for each dominant direction: after subspace iteration they
+are nearly invariant, so their quadratures converge in a few steps (10 and 50
+steps agreed to the last digit on uniform, low-dimensional and clustered data)."""
 
 
 class Estimate(NamedTuple):
@@ -98,7 +105,8 @@ def slq_spectrum_entropy(K, t=1, *, n_probes: int = 30, n_steps: int = 50, n_def
     """SLQ estimate of the spectral entropy (bits) of the symmetric torch
     matrix K for each t (like :func:`spectrum_entropy`), with its standard error.
 
-    ``n_deflate`` dominant directions are integrated deterministically;
+    ``n_deflate`` dominant directions are integrated deterministically (with
+    :data:`DEFLATE_STEPS` Lanczos steps each, the probes with ``n_steps``);
     ``deflate``: a known unit eigenvector (the diffusion operator's stationary
     direction), always among them."""
     import torch
@@ -111,10 +119,11 @@ def slq_spectrum_entropy(K, t=1, *, n_probes: int = 30, n_steps: int = 50, n_def
     G = (torch.randint(0, 2, (n, n_probes), generator=gen) * 2 - 1).to(K.dtype).to(K.device)
     if Q is not None:
         G = G - Q @ (Q.T @ G)
-    starts = G if Q is None else torch.cat([Q, G], 1)
-    quad = lanczos_quadrature(K, starts, n_steps)
-    norms2 = (starts.double() ** 2).sum(0).cpu().numpy()
-    fixed, probes = quad[:k], quad[k:]
+    fixed = [] if Q is None else lanczos_quadrature(K, Q, min(n_steps, DEFLATE_STEPS))
+    probes = lanczos_quadrature(K, G, n_steps)
+    norms2 = (G.double() ** 2).sum(0).cpu().numpy()
+    if Q is not None:
+        norms2 = np.concatenate([np.ones(k), norms2])
     values, errors = [], []
     for tt in ts:
         f = lambda x: np.abs(x) ** tt  # noqa: E731

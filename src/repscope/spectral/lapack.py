@@ -1,0 +1,89 @@
+"""Symmetric eigenvalues on the CPU, tuned for the two shapes the measures need.
+
+- One large matrix: LAPACK ``?syevd`` called in place on the caller's buffer
+  (the MKL that ships inside torch, through ctypes), so DSE at N points holds
+  one N x N matrix instead of the two that ``torch.linalg.eigvalsh`` (which
+  copies its input) needs. Falls back to ``torch.linalg.eigvalsh`` where that
+  MKL is not present (e.g. torch builds without MKL).
+- A stack of small matrices (DSMI's per-class blocks): numpy's eigensolver on
+  one slice of the stack per core, each single-threaded. A 500 x 500
+  tridiagonalisation does not scale over threads, so splitting the stack is
+  about twice as fast as one multithreaded call on 2 cores.
+"""
+from __future__ import annotations
+
+import ctypes
+import functools
+import os
+from concurrent.futures import ThreadPoolExecutor
+
+import numpy as np
+
+
+@functools.lru_cache(maxsize=None)
+def _torch_lapack():
+    """torch's own LAPACK (LP64 ?syevd), or None where it does not export it."""
+    import torch
+
+    path = os.path.join(os.path.dirname(torch.__file__), "lib", "libtorch_cpu.so")
+    try:
+        lib = ctypes.CDLL(path)
+        return {np.dtype(np.float64): lib.dsyevd_, np.dtype(np.float32): lib.ssyevd_}
+    except (OSError, AttributeError):
+        return None
+
+
+def _syevd_inplace(a: np.ndarray, routine) -> np.ndarray:
+    """Eigenvalues (ascending) of the symmetric C- or F-contiguous matrix ``a``,
+    overwriting it: a workspace query, then the eigenvalues-only solve."""
+    n = a.shape[0]
+    scalar = ctypes.c_float if a.dtype == np.float32 else ctypes.c_double
+    w = np.empty(n, a.dtype)
+    jobz, uplo, N, info = ctypes.c_char_p(b"N"), ctypes.c_char_p(b"L"), ctypes.c_int(n), ctypes.c_int(0)
+
+    def call(work, lwork, iwork, liwork):
+        routine(jobz, uplo, ctypes.byref(N), a.ctypes.data_as(ctypes.c_void_p), ctypes.byref(N),
+                w.ctypes.data_as(ctypes.c_void_p), work, ctypes.byref(ctypes.c_int(lwork)), iwork,
+                ctypes.byref(ctypes.c_int(liwork)), ctypes.byref(info))
+        if info.value != 0:
+            raise RuntimeError(f"LAPACK ?syevd failed with info={info.value} (n={n})")
+
+    wq, iq = scalar(0), ctypes.c_int(0)
+    call(ctypes.byref(wq), -1, ctypes.byref(iq), -1)
+    work, iwork = np.empty(max(1, int(wq.value)), a.dtype), np.empty(max(1, iq.value), np.int32)
+    call(work.ctypes.data_as(ctypes.c_void_p), work.size, iwork.ctypes.data_as(ctypes.c_void_p), iwork.size)
+    return w
+
+
+def eigvalsh_inplace(a):
+    """Eigenvalues (ascending, float64 numpy) of one symmetric CPU matrix,
+    numpy array or torch tensor, destroying its contents."""
+    import torch
+
+    tensor = isinstance(a, torch.Tensor)
+    arr = a.numpy() if tensor else a
+    lapack = _torch_lapack()
+    if lapack is None or arr.dtype not in lapack or arr.shape[0] > np.iinfo(np.int32).max // 2 \
+            or not (arr.flags.c_contiguous or arr.flags.f_contiguous):
+        return torch.linalg.eigvalsh(a if tensor else torch.from_numpy(a)).double().numpy()
+    return _syevd_inplace(arr, lapack[arr.dtype]).astype(np.float64)
+
+
+def _cores() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not Linux
+        return os.cpu_count() or 1
+
+
+def eigvalsh_stack(a: np.ndarray) -> np.ndarray:
+    """Eigenvalues (ascending, float64) of each matrix of a [B, n, n] stack,
+    one slice of the stack per core."""
+    from threadpoolctl import threadpool_limits
+
+    workers = min(_cores(), len(a))
+    if workers <= 1:
+        return np.linalg.eigvalsh(a).astype(np.float64)
+    with threadpool_limits(1), ThreadPoolExecutor(workers) as pool:
+        parts = list(pool.map(np.linalg.eigvalsh, np.array_split(a, workers)))
+    return np.concatenate(parts).astype(np.float64)
