@@ -137,3 +137,18 @@ def test_cuda_matches_cpu():
             diffusion_spectral_entropy(Z), abs=tol)
         assert diffusion_spectral_mutual_information(Z, y, device="cuda", dtype=dtype).mi == pytest.approx(
             diffusion_spectral_mutual_information(Z, y).mi, abs=tol)
+
+
+@pytest.mark.parametrize("sigma, full", [(10.0, False), ("sqrt_dim", False), ("median", True), ("knn", True)])
+def test_dsmi_builds_all_pairwise_distances_only_for_a_bandwidth_rule(monkeypatch, sigma, full):
+    """Classes and random subsets get distances from their own points; the
+    N x N matrix exists only when a bandwidth rule needs all pairs."""
+    import repscope.metrics.dse as dse_module
+
+    Z, y = blobs(n=300)
+    shapes = []
+    real = dse_module.squared_distances
+    monkeypatch.setattr(dse_module, "squared_distances", lambda X, be: shapes.append(tuple(X.shape)) or real(X, be))
+    diffusion_spectral_mutual_information(Z, y, sigma=sigma)
+    assert ((300, Z.shape[1]) in shapes) == full
+    assert all(len(s) == 3 for s in shapes if s != (300, Z.shape[1]))

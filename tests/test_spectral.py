@@ -44,3 +44,40 @@ def test_auto_solver_switches_on_size():
     assert small.value == pytest.approx(diffusion_spectral_entropy(Z), abs=1e-12)
     with pytest.raises(ValueError, match="solver"):
         diffusion_spectral_entropy(Z, solver="lanczos")
+
+
+@pytest.mark.parametrize("dtype, tol", [(np.float64, 1e-12), (np.float32, 1e-5)])
+def test_inplace_eigenvalues_match_numpy_and_reuse_the_buffer(dtype, tol):
+    import torch
+
+    from repscope.spectral.lapack import eigvalsh_inplace
+
+    rng = np.random.default_rng(0)
+    B = rng.normal(size=(200, 200))
+    A = ((B + B.T) / 20).astype(dtype)
+    expected = np.linalg.eigvalsh(A.astype(np.float64))
+    for a in (A.copy(), torch.from_numpy(A.copy())):
+        before = np.array(a, copy=True)
+        lam = eigvalsh_inplace(a)
+        assert lam.dtype == np.float64
+        np.testing.assert_allclose(lam, expected, atol=tol)
+        assert not np.array_equal(np.asarray(a), before)  # LAPACK worked in the caller's buffer
+
+
+def test_inplace_eigenvalues_fall_back_without_torch_lapack(monkeypatch):
+    from repscope.spectral import lapack
+
+    monkeypatch.setattr(lapack, "_torch_lapack", lambda: None)
+    A = np.diag([3.0, 1.0, 2.0])
+    np.testing.assert_allclose(lapack.eigvalsh_inplace(A), [1.0, 2.0, 3.0])
+
+
+@pytest.mark.parametrize("cores", [1, 2, 3])
+def test_stacked_eigenvalues_split_over_cores(monkeypatch, cores):
+    from repscope.spectral import lapack
+
+    monkeypatch.setattr(lapack, "_cores", lambda: cores)
+    rng = np.random.default_rng(1)
+    B = rng.normal(size=(5, 40, 40))
+    A = B + B.transpose(0, 2, 1)
+    np.testing.assert_allclose(lapack.eigvalsh_stack(A), [np.linalg.eigvalsh(a) for a in A], atol=1e-12)
