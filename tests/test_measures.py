@@ -152,3 +152,14 @@ def test_dsmi_builds_all_pairwise_distances_only_for_a_bandwidth_rule(monkeypatc
     diffusion_spectral_mutual_information(Z, y, sigma=sigma)
     assert ((300, Z.shape[1]) in shapes) == full
     assert all(len(s) == 3 for s in shapes if s != (300, Z.shape[1]))
+
+
+def test_a_kernel_that_does_not_fit_fails_before_allocating(monkeypatch):
+    import repscope.spectral.backend as backend
+
+    monkeypatch.setattr(backend, "_free_bytes", lambda device: 300 * 300 * 8 - 1)
+    Z, _ = blobs(n=300)
+    with pytest.raises(MemoryError, match=r"300 x 300 float64 .* lower max_n"):
+        diffusion_spectral_entropy(Z)
+    assert diffusion_spectral_entropy(Z, dtype="float32") > 0  # 4 bytes per entry fit
+    assert backend._free_bytes("cpu") > 0

@@ -80,4 +80,13 @@ def test_stacked_eigenvalues_split_over_cores(monkeypatch, cores):
     rng = np.random.default_rng(1)
     B = rng.normal(size=(5, 40, 40))
     A = B + B.transpose(0, 2, 1)
-    np.testing.assert_allclose(lapack.eigvalsh_stack(A), [np.linalg.eigvalsh(a) for a in A], atol=1e-12)
+    expected = [np.linalg.eigvalsh(a) for a in A]
+    np.testing.assert_allclose(lapack.eigvalsh_stack(A), expected, atol=1e-12)
+
+
+def test_stacked_eigenvalues_without_torch_lapack(monkeypatch):
+    from repscope.spectral import lapack
+
+    monkeypatch.setattr(lapack, "_torch_lapack", lambda: None)
+    A = np.stack([np.diag([2.0, 1.0]), np.diag([5.0, 3.0]), np.eye(2)]).astype(np.float32)
+    np.testing.assert_allclose(lapack.eigvalsh_stack(A), [[1, 2], [3, 5], [1, 1]])

@@ -3,6 +3,7 @@
 every kernel and spectrum is written once."""
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -68,6 +69,18 @@ class Backend:
 
         return torch.as_tensor(np.asarray(idx), dtype=torch.long, device=self.device)
 
+    def check_fits(self, shape, what: str = "the kernel"):
+        """Raise a MemoryError before allocating an array of ``shape`` that the
+        device cannot hold (on Linux an over-committed allocation would
+        otherwise be killed without a message once it is touched)."""
+        need = math.prod(shape) * (8 if self.dtype == "float64" else 4)
+        free = _free_bytes(self.device)
+        if need > free:
+            raise MemoryError(
+                f"{what} needs a {' x '.join(map(str, shape))} {self.dtype} array ({need / 2**30:.1f} GiB) but "
+                f"only {free / 2**30:.1f} GiB is free on {self.device}; lower max_n (subsample), use "
+                "dtype='float32', or run on a machine with more memory")
+
     # ---- operations --------------------------------------------------------
     def sqrt(self, a):
         return np.sqrt(a) if self.name == "numpy" else a.sqrt()
@@ -130,3 +143,25 @@ class Backend:
         reproducible values where another would differ in the 5th digit."""
         return np.linalg.eigvals(np.asarray(self.to_numpy(a), dtype=np.float64))
 
+
+
+def _free_bytes(device: str) -> float:
+    """Memory an allocation can still take on ``device``: CUDA's free memory;
+    on the CPU, MemAvailable capped by the cgroup's limit (SLURM jobs); inf
+    where neither can be read."""
+    if str(device).startswith("cuda"):
+        import torch
+
+        return float(torch.cuda.mem_get_info(torch.device(device))[0])
+    free = math.inf
+    try:
+        with open("/proc/meminfo") as f:
+            free = next(int(line.split()[1]) * 1024 for line in f if line.startswith("MemAvailable:"))
+        with open("/sys/fs/cgroup/memory.max") as f:
+            limit = f.read().strip()
+        if limit != "max":
+            with open("/sys/fs/cgroup/memory.current") as f:
+                free = min(free, int(limit) - int(f.read()))
+    except (OSError, StopIteration, ValueError):
+        pass
+    return free

@@ -22,6 +22,7 @@ def squared_distances(Z, be: Backend):
 
     Centring first leaves the distances unchanged and limits cancellation in
     float32."""
+    be.check_fits((*Z.shape[:-1], Z.shape[-2]), "the pairwise distances")
     Z = be.asarray(Z)
     Z = Z - Z.mean(-2, keepdims=True)
     sq = (Z * Z).sum(-1)
