@@ -72,8 +72,9 @@ def test_inplace_eigenvalues_fall_back_without_torch_lapack(monkeypatch):
     np.testing.assert_allclose(lapack.eigvalsh_inplace(A), [1.0, 2.0, 3.0])
 
 
+@pytest.mark.parametrize("mkl", [True, False])
 @pytest.mark.parametrize("cores", [1, 2, 3])
-def test_stacked_eigenvalues_split_over_cores(monkeypatch, cores):
+def test_stacked_eigenvalues_split_over_cores(monkeypatch, cores, mkl):
     from repscope.spectral import lapack
 
     monkeypatch.setattr(lapack, "_cores", lambda: cores)
@@ -81,7 +82,7 @@ def test_stacked_eigenvalues_split_over_cores(monkeypatch, cores):
     B = rng.normal(size=(5, 40, 40))
     A = B + B.transpose(0, 2, 1)
     expected = [np.linalg.eigvalsh(a) for a in A]
-    np.testing.assert_allclose(lapack.eigvalsh_stack(A), expected, atol=1e-12)
+    np.testing.assert_allclose(lapack.eigvalsh_stack(A, mkl=mkl), expected, atol=1e-12)
 
 
 def test_stacked_eigenvalues_without_torch_lapack(monkeypatch):

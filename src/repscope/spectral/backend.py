@@ -123,17 +123,19 @@ class Backend:
         stack of them. A single CPU matrix is overwritten (no copy): scipy's
         LAPACK for ``numpy``, torch's MKL for ``torch``; CPU stacks run one slice
         per core (see :mod:`repscope.spectral.lapack`)."""
-        if self.name == "numpy" and a.ndim == 2:
-            from scipy.linalg import eigh
-
-            return eigh(a, eigvals_only=True, driver="evd", check_finite=False, overwrite_a=True)
         if self.device != "cpu":
             import torch
 
             return torch.linalg.eigvalsh(a).double().cpu().numpy()
         from .lapack import eigvalsh_inplace, eigvalsh_stack
 
-        return eigvalsh_inplace(a) if a.ndim == 2 else eigvalsh_stack(self.to_numpy(a))
+        if a.ndim == 3:
+            return eigvalsh_stack(self.to_numpy(a), mkl=self.name == "torch")
+        if self.name == "numpy":
+            from scipy.linalg import eigh
+
+            return eigh(a, eigvals_only=True, driver="evd", check_finite=False, overwrite_a=True)
+        return eigvalsh_inplace(a)
 
     def eigvals_general(self, a) -> np.ndarray:
         """Complex eigenvalues of a general square matrix (numpy complex128).

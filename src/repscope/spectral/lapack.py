@@ -79,12 +79,13 @@ def _cores() -> int:
         return os.cpu_count() or 1
 
 
-def eigvalsh_stack(a: np.ndarray) -> np.ndarray:
+def eigvalsh_stack(a: np.ndarray, mkl: bool = True) -> np.ndarray:
     """Eigenvalues (ascending, float64) of each matrix of a C-contiguous
-    [B, n, n] stack, one slice of the stack per core; overwrites the stack."""
+    [B, n, n] stack, one slice of the stack per core; may overwrite the stack.
+    ``mkl=False`` keeps to numpy (no torch import, for short CPU jobs)."""
     from threadpoolctl import threadpool_limits
 
-    syevd, local_threads = _torch_lapack() or ({}, None)
+    syevd, local_threads = (_torch_lapack() if mkl else None) or ({}, None)
     if a.dtype not in syevd:  # numpy: float64 LAPACK whatever the input
         solve, limit = np.linalg.eigvalsh, threadpool_limits(1)
     else:
