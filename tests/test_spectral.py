@@ -91,3 +91,39 @@ def test_stacked_eigenvalues_without_torch_lapack(monkeypatch):
     monkeypatch.setattr(lapack, "_torch_lapack", lambda: None)
     A = np.stack([np.diag([2.0, 1.0]), np.diag([5.0, 3.0]), np.eye(2)]).astype(np.float32)
     np.testing.assert_allclose(lapack.eigvalsh_stack(A), [[1, 2], [3, 5], [1, 1]])
+
+
+def test_matrix_free_operator_equals_the_dense_kernel(monkeypatch):
+    import torch
+
+    from repscope.spectral import Backend, gaussian_, normalize_symmetric_, squared_distances
+    from repscope.spectral import operator
+
+    monkeypatch.setattr(operator, "BLOCK_BYTES", 8 * 150 * 7)  # 7 rows a block: many blocks, a ragged last
+    rng = np.random.default_rng(3)
+    Z = rng.normal(size=(150, 6)) * 3
+    be = Backend("numpy")
+    K, phi = normalize_symmetric_(gaussian_(squared_distances(Z, be), 2.5))
+    op = operator.DiffusionOperator(Z, 2.5, be)
+    V = rng.normal(size=(150, 4))
+    np.testing.assert_allclose((op @ torch.from_numpy(V)).numpy(), K @ V, atol=1e-12)
+    np.testing.assert_allclose(op.top.numpy(), phi, atol=1e-12)
+
+
+def test_slq_goes_matrix_free_only_where_the_matrix_does_not_fit(monkeypatch):
+    import repscope.spectral.backend as backend
+    from repscope.metrics import diffusion_spectral_entropy
+
+    rng = np.random.default_rng(4)
+    Z = rng.uniform(-1, 1, size=(800, 3)) * 4
+    dense = diffusion_spectral_entropy(Z, solver="slq", t=[1, 2], return_stderr=True)
+    exact = diffusion_spectral_entropy(Z, t=[1, 2])
+    monkeypatch.setattr(backend, "_free_bytes", lambda device: 800 * 800 * 8 - 1)
+    free = diffusion_spectral_entropy(Z, solver="slq", t=[1, 2], return_stderr=True)
+    # same probes, same operator up to rounding, which 50 Lanczos steps amplify to ~1e-7
+    np.testing.assert_allclose(free.value, dense.value, atol=1e-6)
+    assert np.all(np.abs(free.value - exact) <= 3 * free.stderr + 1e-5)
+    with pytest.raises(MemoryError, match="max_n"):
+        diffusion_spectral_entropy(Z)  # exact needs the matrix
+    with pytest.raises(MemoryError, match="max_n"):
+        diffusion_spectral_entropy(Z, solver="slq", sigma="median")  # the rule needs all pairs

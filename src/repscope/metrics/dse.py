@@ -11,8 +11,8 @@ from collections import defaultdict
 import numpy as np
 
 from .._validate import check_choice, check_points, check_positive
-from ..spectral import (Backend, Estimate, Solver, as_solver, bandwidth, entropy_bits, gaussian_,
-                        normalize_symmetric_, slq_spectrum_entropy, spectrum_entropy,
+from ..spectral import (Backend, DiffusionOperator, Estimate, Solver, as_solver, bandwidth, entropy_bits,
+                        gaussian_, normalize_symmetric_, slq_spectrum_entropy, spectrum_entropy,
                         squared_distances)
 from .sampling import subsample
 
@@ -63,7 +63,8 @@ class SpectralSetup:
                    for a in A]
             h = spectrum_entropy(np.stack(lam), t)
             return h, np.zeros_like(h)
-        if self.solver.use_slq(A.shape[-1]):
+        if isinstance(A, DiffusionOperator) or self.solver.use_slq(A.shape[-1]):
+            A, top = ([A], [A.top]) if isinstance(A, DiffusionOperator) else (A, top)
             est = [slq_spectrum_entropy(self.be.as_torch(a), t, n_probes=self.solver.probes,
                                         n_steps=self.solver.steps, n_deflate=self.solver.deflate,
                                         seed=self.solver.seed,
@@ -74,18 +75,28 @@ class SpectralSetup:
         h = spectrum_entropy(lam.reshape(len(A), -1), t)
         return h, np.zeros_like(h)
 
-    def _blocks(self, subsets):
-        """(size, positions, squared distances [B, n, n], bandwidth) for each
-        group of equal-sized subsets, in chunks of at most N x N entries; the
-        whole set (None) first, so its distance matrix is freed early."""
+    def _matrix_free(self) -> bool:
+        """DSE of all of Z by SLQ without the N x N matrix: only where that
+        matrix does not fit (on a CPU it is much faster whenever it does)."""
+        return (self.operator == "diffusion" and self.solver.use_slq(self.n) and isinstance(self.bw, float)
+                and not self.be.fits((self.n, self.n)))
+
+    def _blocks(self, subsets, dense=False):
+        """(positions, squared distances [B, n, n], bandwidth) for each group
+        of equal-sized subsets, in chunks of at most N x N entries; the whole
+        set (None) first, so its distance matrix is freed early — or, unless
+        ``dense``, as a matrix-free DiffusionOperator (bandwidth None) where it
+        does not fit."""
         by_size = defaultdict(list)
         for i, idx in enumerate(subsets):
             by_size[None if idx is None else len(idx)].append(i)
         for size in sorted(by_size, key=lambda s: s is not None):
             pos = by_size[size]
             if size is None:
-                bw = self.bw[None] if hasattr(self.bw, "shape") else self.bw
-                yield pos, self.full_distances(), bw
+                if not dense and self._matrix_free():
+                    yield pos, DiffusionOperator(self.Z, self.bw, self.be), None
+                else:
+                    yield pos, self.full_distances(), self.bw[None] if hasattr(self.bw, "shape") else self.bw
                 continue
             per_chunk = max(1, (self.n * self.n) // (size * size))
             for start in range(0, len(pos), per_chunk):
@@ -99,8 +110,8 @@ class SpectralSetup:
         None = all points). Shapes [S] for a scalar t, [S, len(t)] for a
         sequence; the standard error is 0 where the spectrum is exact."""
         values, errors = [None] * len(subsets), [None] * len(subsets)
-        for pos, S, bw in self._blocks(subsets):
-            A, top = self._operator_(S, bw)
+        for pos, S, bw in self._blocks(subsets, dense=matrix_entry):
+            A, top = (S, None) if isinstance(S, DiffusionOperator) else self._operator_(S, bw)
             if matrix_entry:
                 P = abs(A / A.sum(-1, keepdims=True))
                 P = self.be.to_numpy(P).reshape(len(pos), -1).astype(np.float64)

@@ -4,9 +4,11 @@ from .backend import BACKENDS, DTYPES, Backend
 from .entropy import entropy_bits, spectrum_entropy
 from .slq import Estimate, lanczos_quadrature, slq_spectrum_entropy
 from .solver import SOLVERS, Solver, as_solver
-from .kernel import (BANDWIDTH_RULES, bandwidth, gaussian_, normalize_symmetric_,
+from .kernel import (BANDWIDTH_RULES, bandwidth, cross_squared_distances, gaussian_, normalize_symmetric_,
                      squared_distances)
+from .operator import DiffusionOperator
 
-__all__ = ["BACKENDS", "BANDWIDTH_RULES", "DTYPES", "SOLVERS", "Backend", "Estimate", "Solver", "as_solver",
-           "bandwidth", "entropy_bits", "gaussian_", "lanczos_quadrature",
-           "normalize_symmetric_", "slq_spectrum_entropy", "spectrum_entropy", "squared_distances"]
+__all__ = ["BACKENDS", "BANDWIDTH_RULES", "DTYPES", "SOLVERS", "Backend", "DiffusionOperator", "Estimate",
+           "Solver", "as_solver", "bandwidth", "cross_squared_distances", "entropy_bits", "gaussian_",
+           "lanczos_quadrature", "normalize_symmetric_", "slq_spectrum_entropy", "spectrum_entropy",
+           "squared_distances"]

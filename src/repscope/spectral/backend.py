@@ -69,17 +69,24 @@ class Backend:
 
         return torch.as_tensor(np.asarray(idx), dtype=torch.long, device=self.device)
 
+    def nbytes(self, shape) -> int:
+        return math.prod(shape) * (8 if self.dtype == "float64" else 4)
+
+    def fits(self, shape) -> bool:
+        """Whether an array of ``shape`` fits in the device's free memory."""
+        return self.nbytes(shape) <= _free_bytes(self.device)
+
     def check_fits(self, shape, what: str = "the kernel"):
         """Raise a MemoryError before allocating an array of ``shape`` that the
         device cannot hold (on Linux an over-committed allocation would
         otherwise be killed without a message once it is touched)."""
-        need = math.prod(shape) * (8 if self.dtype == "float64" else 4)
-        free = _free_bytes(self.device)
+        need, free = self.nbytes(shape), _free_bytes(self.device)
         if need > free:
             raise MemoryError(
                 f"{what} needs a {' x '.join(map(str, shape))} {self.dtype} array ({need / 2**30:.1f} GiB) but "
                 f"only {free / 2**30:.1f} GiB is free on {self.device}; lower max_n (subsample), use "
-                "dtype='float32', or run on a machine with more memory")
+                "dtype='float32', solver='slq' with a numeric sigma (matrix-free), or a machine with "
+                "more memory")
 
     # ---- operations --------------------------------------------------------
     def sqrt(self, a):
@@ -110,10 +117,10 @@ class Backend:
         return a.kthvalue(k, dim=-1).values
 
     def as_torch(self, a):
-        """A torch view of a (shares memory for numpy arrays)."""
+        """A torch view of a numpy array (shared memory); anything else as it is."""
         import torch
 
-        return torch.from_numpy(a) if self.name == "numpy" else a
+        return torch.from_numpy(a) if isinstance(a, np.ndarray) else a
 
     def to_numpy(self, a) -> np.ndarray:
         return a if self.name == "numpy" else a.detach().cpu().numpy()

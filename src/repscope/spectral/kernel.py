@@ -26,12 +26,17 @@ def squared_distances(Z, be: Backend):
     Z = be.asarray(Z)
     Z = Z - Z.mean(-2, keepdims=True)
     sq = (Z * Z).sum(-1)
-    d = Z @ Z.swapaxes(-1, -2)
+    return be.fill_diagonal_(cross_squared_distances(Z, sq, Z, sq, be), 0)
+
+
+def cross_squared_distances(A, sq_a, B, sq_b, be: Backend):
+    """||a_i - b_j||^2 [..., n, m] from points A, B and their squared norms
+    (one GEMM, in place, clamped at 0)."""
+    d = A @ B.swapaxes(-1, -2)
     d *= -2
-    d += sq[..., :, None]
-    d += sq[..., None, :]
-    be.clamp_min_(d, 0)
-    return be.fill_diagonal_(d, 0)
+    d += sq_a[..., :, None]
+    d += sq_b[..., None, :]
+    return be.clamp_min_(d, 0)
 
 
 def _offdiagonal_median(sqd, be: Backend) -> float:
