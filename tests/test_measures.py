@@ -139,6 +139,18 @@ def test_cuda_matches_cpu():
             diffusion_spectral_mutual_information(Z, y).mi, abs=tol)
 
 
+@pytest.mark.gpu
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs CUDA")
+def test_cuda_matrix_free_slq_matches_dense(monkeypatch):
+    import repscope.spectral.backend as backend
+
+    Z, _ = blobs(n=2000)
+    dense = diffusion_spectral_entropy(Z, device="cuda", solver="slq", return_stderr=True)
+    monkeypatch.setattr(backend, "_free_bytes", lambda device: 2000 * 2000 * 8 - 1)
+    free = diffusion_spectral_entropy(Z, device="cuda", solver="slq", return_stderr=True)
+    assert free.value == pytest.approx(dense.value, abs=1e-6)
+
+
 @pytest.mark.parametrize("sigma, full", [(10.0, False), ("sqrt_dim", False), ("median", True), ("knn", True)])
 def test_dsmi_builds_all_pairwise_distances_only_for_a_bandwidth_rule(monkeypatch, sigma, full):
     """Classes and random subsets get distances from their own points; the
