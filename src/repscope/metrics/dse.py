@@ -56,18 +56,18 @@ class SpectralSetup:
         return normalize_symmetric_(S) if self.operator == "diffusion" else (S, None)
 
     def _spectral_entropies(self, A, top, t):
-        """(entropies, standard errors) of each matrix of the stack A (``top``:
-        their known top eigenvectors, eigenvalue 1, or None)."""
+        """(entropies, standard errors) of each matrix of the stack A, or of
+        the one DiffusionOperator in a list (``top``: their known top
+        eigenvectors, eigenvalue 1, or None)."""
         if self.operator == "knn":  # binarised k-NN graphs are not symmetric in general
             lam = [np.abs(self.be.eigvalsh(a) if bool((a == a.T).all()) else self.be.eigvals_general(a))
                    for a in A]
             h = spectrum_entropy(np.stack(lam), t)
             return h, np.zeros_like(h)
-        if isinstance(A, DiffusionOperator) or self.solver.use_slq(A.shape[-1]):
-            A, top = ([A], [A.top]) if isinstance(A, DiffusionOperator) else (A, top)
+        if self.solver.use_slq(A[0].shape[-1]):
             est = [slq_spectrum_entropy(self.be.as_torch(a), t, n_probes=self.solver.probes,
                                         n_steps=self.solver.steps, n_deflate=self.solver.deflate,
-                                        seed=self.solver.seed,
+                                        n_deflate_steps=self.solver.deflate_steps, seed=self.solver.seed,
                                         deflate=None if top is None else self.be.as_torch(top[i]))
                    for i, a in enumerate(A)]
             return np.array([e.value for e in est]), np.array([e.stderr for e in est])
@@ -82,11 +82,11 @@ class SpectralSetup:
                 and not self.be.fits((self.n, self.n)))
 
     def _blocks(self, subsets, dense=False):
-        """(positions, squared distances [B, n, n], bandwidth) for each group
-        of equal-sized subsets, in chunks of at most N x N entries; the whole
-        set (None) first, so its distance matrix is freed early — or, unless
-        ``dense``, as a matrix-free DiffusionOperator (bandwidth None) where it
-        does not fit."""
+        """(positions, operators, their known top eigenvectors or None) for each
+        group of equal-sized subsets: stacks in chunks of at most N x N entries;
+        the whole set (None) first, so its distance matrix is freed early — or,
+        unless ``dense``, as a one-element list holding a matrix-free
+        DiffusionOperator where that matrix does not fit."""
         by_size = defaultdict(list)
         for i, idx in enumerate(subsets):
             by_size[None if idx is None else len(idx)].append(i)
@@ -94,24 +94,25 @@ class SpectralSetup:
             pos = by_size[size]
             if size is None:
                 if not dense and self._matrix_free():
-                    yield pos, DiffusionOperator(self.Z, self.bw, self.be), None
+                    op = DiffusionOperator(self.Z, self.bw, self.be)
+                    yield pos, [op], [op.top]
                 else:
-                    yield pos, self.full_distances(), self.bw[None] if hasattr(self.bw, "shape") else self.bw
+                    bw = self.bw[None] if hasattr(self.bw, "shape") else self.bw
+                    yield pos, *self._operator_(self.full_distances(), bw)
                 continue
             per_chunk = max(1, (self.n * self.n) // (size * size))
             for start in range(0, len(pos), per_chunk):
                 chunk = pos[start:start + per_chunk]
                 idx = self.be.index(np.stack([np.asarray(subsets[i]) for i in chunk]))
                 bw = self.bw[idx] if hasattr(self.bw, "shape") else self.bw
-                yield chunk, squared_distances(self.Z[idx], self.be), bw
+                yield chunk, *self._operator_(squared_distances(self.Z[idx], self.be), bw)
 
     def entropies(self, subsets, t=1, matrix_entry=False):
         """(entropies, standard errors) of each subset of points (index arrays;
         None = all points). Shapes [S] for a scalar t, [S, len(t)] for a
         sequence; the standard error is 0 where the spectrum is exact."""
         values, errors = [None] * len(subsets), [None] * len(subsets)
-        for pos, S, bw in self._blocks(subsets, dense=matrix_entry):
-            A, top = (S, None) if isinstance(S, DiffusionOperator) else self._operator_(S, bw)
+        for pos, A, top in self._blocks(subsets, dense=matrix_entry):
             if matrix_entry:
                 P = abs(A / A.sum(-1, keepdims=True))
                 P = self.be.to_numpy(P).reshape(len(pos), -1).astype(np.float64)

@@ -153,7 +153,6 @@ class Backend:
         return np.linalg.eigvals(np.asarray(self.to_numpy(a), dtype=np.float64))
 
 
-
 def _free_bytes(device: str) -> float:
     """Memory an allocation can still take on ``device``: CUDA's free memory;
     on the CPU, MemAvailable capped by the cgroup's limit (SLURM jobs); inf

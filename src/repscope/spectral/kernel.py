@@ -23,10 +23,14 @@ def squared_distances(Z, be: Backend):
     Centring first leaves the distances unchanged and limits cancellation in
     float32."""
     be.check_fits((*Z.shape[:-1], Z.shape[-2]), "the pairwise distances")
-    Z = be.asarray(Z)
-    Z = Z - Z.mean(-2, keepdims=True)
-    sq = (Z * Z).sum(-1)
+    Z, sq = centred(be.asarray(Z))
     return be.fill_diagonal_(cross_squared_distances(Z, sq, Z, sq, be), 0)
+
+
+def centred(Z):
+    """(Z minus its mean point, squared norms of the rows) for [..., n, D]."""
+    Z = Z - Z.mean(-2, keepdims=True)
+    return Z, (Z * Z).sum(-1)
 
 
 def cross_squared_distances(A, sq_a, B, sq_b, be: Backend):

@@ -66,8 +66,7 @@ def eigvalsh_inplace(a):
     tensor = isinstance(a, torch.Tensor)
     arr = a.numpy() if tensor else a
     syevd = (_torch_lapack() or ({}, None))[0]
-    if arr.dtype not in syevd or arr.shape[0] > np.iinfo(np.int32).max // 2 \
-            or not (arr.flags.c_contiguous or arr.flags.f_contiguous):
+    if arr.dtype not in syevd or not (arr.flags.c_contiguous or arr.flags.f_contiguous):
         return torch.linalg.eigvalsh(a if tensor else torch.from_numpy(a)).double().numpy()
     return _syevd_inplace(arr, syevd[arr.dtype]).astype(np.float64)
 

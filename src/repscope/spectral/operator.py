@@ -6,7 +6,7 @@ GPU or when the alternative is not running at all."""
 from __future__ import annotations
 
 from .backend import Backend
-from .kernel import cross_squared_distances, gaussian_
+from .kernel import centred, cross_squared_distances, gaussian_
 
 BLOCK_BYTES = 2 ** 28  # one block of rows of G: 256 MiB
 
@@ -21,8 +21,7 @@ class DiffusionOperator:
         import torch
 
         Z = be.as_torch(be.asarray(Z))
-        self.Z = Z - Z.mean(0)
-        self.sq = (self.Z * self.Z).sum(1)
+        self.Z, self.sq = centred(Z)
         self.bw = bw
         self.be = be if be.name == "torch" else Backend("torch", be.dtype, be.device)
         n = Z.shape[0]
@@ -50,4 +49,3 @@ class DiffusionOperator:
 
     def __matmul__(self, V):
         return self._apply(V, self.r)
-

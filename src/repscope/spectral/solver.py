@@ -14,7 +14,8 @@ class Solver:
     """``exact``: all eigenvalues (O(n^3)); ``slq``: stochastic Lanczos
     quadrature with ``probes`` Rademacher probes x ``steps`` Lanczos steps
     (O(n^2) per step, returns a standard error), after integrating the
-    ``deflate`` dominant directions deterministically; ``auto``: exact up to
+    ``deflate`` dominant directions deterministically (``deflate_steps``
+    Lanczos steps each); ``auto``: exact up to
     ``exact_max_n`` points, SLQ above."""
 
     method: str = "exact"
@@ -22,6 +23,7 @@ class Solver:
     probes: int = 30
     steps: int = 50
     deflate: int = 32
+    deflate_steps: int = 10
     seed: int = 0
 
     def __post_init__(self):
@@ -29,6 +31,7 @@ class Solver:
         check_positive(self.exact_max_n, "exact_max_n", integer=True)
         check_positive(self.probes, "slq_probes", integer=True)
         check_positive(self.steps, "slq_steps", integer=True)
+        check_positive(self.deflate_steps, "slq_deflate_steps", integer=True)
         if isinstance(self.deflate, bool) or not isinstance(self.deflate, int) or self.deflate < 0:
             raise ValueError(f"slq_deflate must be a non-negative integer; got {self.deflate!r}")
         if self.probes < 2:
