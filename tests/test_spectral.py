@@ -72,25 +72,28 @@ def test_inplace_eigenvalues_fall_back_without_torch_lapack(monkeypatch):
     np.testing.assert_allclose(lapack.eigvalsh_inplace(A), [1.0, 2.0, 3.0])
 
 
-@pytest.mark.parametrize("mkl", [True, False])
+@pytest.mark.parametrize("backend", ["torch", "numpy"])
 @pytest.mark.parametrize("cores", [1, 2, 3])
-def test_stacked_eigenvalues_split_over_cores(monkeypatch, cores, mkl):
-    from repscope.spectral import lapack
+def test_stacked_eigenvalues_run_one_matrix_per_core(monkeypatch, cores, backend):
+    from repscope.spectral import Backend, lapack
 
     monkeypatch.setattr(lapack, "_cores", lambda: cores)
     rng = np.random.default_rng(1)
     B = rng.normal(size=(5, 40, 40))
     A = B + B.transpose(0, 2, 1)
     expected = [np.linalg.eigvalsh(a) for a in A]
-    np.testing.assert_allclose(lapack.eigvalsh_stack(A, mkl=mkl), expected, atol=1e-12)
+    np.testing.assert_allclose(Backend(backend).eigvalsh(Backend(backend).asarray(A)), expected, atol=1e-12)
 
 
-def test_stacked_eigenvalues_without_torch_lapack(monkeypatch):
+def test_per_core_keeps_order_and_runs_without_torch_lapack(monkeypatch):
     from repscope.spectral import lapack
 
     monkeypatch.setattr(lapack, "_torch_lapack", lambda: None)
+    monkeypatch.setattr(lapack, "_cores", lambda: 2)
+    assert lapack.per_core(lambda x: x * x, list(range(7))) == [x * x for x in range(7)]
+    assert lapack.per_core(len, []) == []
     A = np.stack([np.diag([2.0, 1.0]), np.diag([5.0, 3.0]), np.eye(2)]).astype(np.float32)
-    np.testing.assert_allclose(lapack.eigvalsh_stack(A), [[1, 2], [3, 5], [1, 1]])
+    np.testing.assert_allclose(lapack.per_core(lapack.eigvalsh_inplace, list(A)), [[1, 2], [3, 5], [1, 1]])
 
 
 def test_matrix_free_operator_equals_the_dense_kernel(monkeypatch):

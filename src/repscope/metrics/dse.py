@@ -14,6 +14,7 @@ from .._validate import check_choice, check_points, check_positive
 from ..spectral import (Backend, DiffusionOperator, Estimate, Solver, as_solver, bandwidth, entropy_bits,
                         gaussian_, normalize_symmetric_, slq_spectrum_entropy, spectrum_entropy,
                         squared_distances)
+from ..spectral.lapack import per_core
 from .sampling import subsample
 
 OPERATORS = ("diffusion", "gaussian", "knn")
@@ -55,24 +56,29 @@ class SpectralSetup:
         gaussian_(S, bw)
         return normalize_symmetric_(S) if self.operator == "diffusion" else (S, None)
 
+    def _eigenvalues(self, a) -> np.ndarray:
+        """Eigenvalues of one operator matrix (magnitudes for k-NN graphs,
+        which are not symmetric in general), destroying it."""
+        if self.operator == "knn":
+            return np.abs(self.be.eigvalsh(a) if bool((a == a.T).all()) else self.be.eigvals_general(a))
+        return self.be.eigvalsh(a)
+
     def _spectral_entropies(self, A, top, t):
         """(entropies, standard errors) of each matrix of the stack A, or of
         the one DiffusionOperator in a list (``top``: their known top
         eigenvectors, eigenvalue 1, or None)."""
-        if self.operator == "knn":  # binarised k-NN graphs are not symmetric in general
-            lam = [np.abs(self.be.eigvalsh(a) if bool((a == a.T).all()) else self.be.eigvals_general(a))
-                   for a in A]
-            h = spectrum_entropy(np.stack(lam), t)
-            return h, np.zeros_like(h)
-        if self.solver.use_slq(A[0].shape[-1]):
+        if self.operator != "knn" and self.solver.use_slq(A[0].shape[-1]):
             est = [slq_spectrum_entropy(self.be.as_torch(a), t, n_probes=self.solver.probes,
                                         n_steps=self.solver.steps, n_deflate=self.solver.deflate,
                                         n_deflate_steps=self.solver.deflate_steps, seed=self.solver.seed,
                                         deflate=None if top is None else self.be.as_torch(top[i]))
                    for i, a in enumerate(A)]
             return np.array([e.value for e in est]), np.array([e.stderr for e in est])
-        lam = self.be.eigvalsh(A[0]) if len(A) == 1 else self.be.eigvalsh(A)  # 2-D: numpy in place
-        h = spectrum_entropy(lam.reshape(len(A), -1), t)
+        if self.operator == "knn" or len(A) == 1:
+            lam = np.stack([self._eigenvalues(a) for a in A])
+        else:
+            lam = self.be.eigvalsh(A)  # a batched call on the GPU
+        h = spectrum_entropy(lam, t)
         return h, np.zeros_like(h)
 
     def _matrix_free(self) -> bool:
@@ -81,18 +87,36 @@ class SpectralSetup:
         return (self.operator == "diffusion" and self.solver.use_slq(self.n) and isinstance(self.bw, float)
                 and not self.be.fits((self.n, self.n)))
 
-    def _blocks(self, subsets, dense=False):
-        """(positions, operators, their known top eigenvectors or None) for each
-        group of equal-sized subsets: stacks in chunks of at most N x N entries;
-        the whole set (None) first, so its distance matrix is freed early — or,
-        unless ``dense``, as a one-element list holding a matrix-free
-        DiffusionOperator where that matrix does not fit."""
+    def _per_core(self, idx, matrix_entry) -> bool:
+        """Whether the subset ``idx`` is built and solved on one CPU core (see
+        :func:`repscope.spectral.lapack.per_core`) rather than in a stack: its
+        exact spectrum on the CPU."""
+        return (idx is not None and not matrix_entry and self.be.device == "cpu"
+                and (self.operator == "knn" or not self.solver.use_slq(len(idx))))
+
+    def _subset_operator(self, idx):
+        """The operator (and its top eigenvector or None) of the points ``idx``
+        ([n] indices, or [B, n] for a stack), from their own distances."""
+        idx = self.be.index(idx)
+        bw = self.bw[idx] if hasattr(self.bw, "shape") else self.bw
+        return self._operator_(squared_distances(self.Z[idx], self.be), bw)
+
+    def _spectrum(self, idx) -> np.ndarray:
+        return self._eigenvalues(self._subset_operator(idx)[0])
+
+    def _blocks(self, items, dense=False):
+        """(positions, operators, their known top eigenvectors or None) for the
+        (position, subset) ``items``, grouped by subset size: stacks in chunks
+        of at most N x N entries; the whole set (None) first, so its distance
+        matrix is freed early — or, unless ``dense``, as a one-element list
+        holding a matrix-free DiffusionOperator where that matrix does not fit."""
         by_size = defaultdict(list)
-        for i, idx in enumerate(subsets):
-            by_size[None if idx is None else len(idx)].append(i)
+        for i, idx in items:
+            by_size[None if idx is None else len(idx)].append((i, idx))
         for size in sorted(by_size, key=lambda s: s is not None):
-            pos = by_size[size]
+            group = by_size[size]
             if size is None:
+                pos = [i for i, _ in group]
                 if not dense and self._matrix_free():
                     op = DiffusionOperator(self.Z, self.bw, self.be)
                     yield pos, [op], [op.top]
@@ -101,18 +125,18 @@ class SpectralSetup:
                     yield pos, *self._operator_(self.full_distances(), bw)
                 continue
             per_chunk = max(1, (self.n * self.n) // (size * size))
-            for start in range(0, len(pos), per_chunk):
-                chunk = pos[start:start + per_chunk]
-                idx = self.be.index(np.stack([np.asarray(subsets[i]) for i in chunk]))
-                bw = self.bw[idx] if hasattr(self.bw, "shape") else self.bw
-                yield chunk, *self._operator_(squared_distances(self.Z[idx], self.be), bw)
+            for start in range(0, len(group), per_chunk):
+                chunk = group[start:start + per_chunk]
+                yield [i for i, _ in chunk], *self._subset_operator(np.stack([np.asarray(idx) for _, idx in chunk]))
 
     def entropies(self, subsets, t=1, matrix_entry=False):
         """(entropies, standard errors) of each subset of points (index arrays;
         None = all points). Shapes [S] for a scalar t, [S, len(t)] for a
         sequence; the standard error is 0 where the spectrum is exact."""
         values, errors = [None] * len(subsets), [None] * len(subsets)
-        for pos, A, top in self._blocks(subsets, dense=matrix_entry):
+        own = [i for i, idx in enumerate(subsets) if self._per_core(idx, matrix_entry)]
+        rest = sorted(set(range(len(subsets))) - set(own))
+        for pos, A, top in self._blocks([(i, subsets[i]) for i in rest], dense=matrix_entry):
             if matrix_entry:
                 P = abs(A / A.sum(-1, keepdims=True))
                 P = self.be.to_numpy(P).reshape(len(pos), -1).astype(np.float64)
@@ -123,6 +147,10 @@ class SpectralSetup:
                 h, e = self._spectral_entropies(A, top, t)
             for j, i in enumerate(pos):
                 values[i], errors[i] = h[j], e[j]
+        spectra = per_core(self._spectrum, [subsets[i] for i in own], mkl=self.be.name == "torch")
+        for i, lam in zip(own, spectra):
+            values[i] = spectrum_entropy(lam[None], t)[0]
+            errors[i] = np.zeros_like(values[i])
         return np.array(values), np.array(errors)
 
 

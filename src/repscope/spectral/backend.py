@@ -127,17 +127,17 @@ class Backend:
 
     def eigvalsh(self, a) -> np.ndarray:
         """Eigenvalues (ascending, float64 numpy) of a symmetric matrix or a
-        stack of them. A single CPU matrix is overwritten (no copy): scipy's
-        LAPACK for ``numpy``, torch's MKL for ``torch``; CPU stacks run one slice
+        stack of them. CPU matrices are overwritten (no copy): scipy's LAPACK
+        for ``numpy``, torch's MKL for ``torch``; a CPU stack runs one matrix
         per core (see :mod:`repscope.spectral.lapack`)."""
         if self.device != "cpu":
             import torch
 
             return torch.linalg.eigvalsh(a).double().cpu().numpy()
-        from .lapack import eigvalsh_inplace, eigvalsh_stack
+        from .lapack import eigvalsh_inplace, per_core
 
         if a.ndim == 3:
-            return eigvalsh_stack(self.to_numpy(a), mkl=self.name == "torch")
+            return np.stack(per_core(self.eigvalsh, list(a), mkl=self.name == "torch"))
         if self.name == "numpy":
             from scipy.linalg import eigh
 

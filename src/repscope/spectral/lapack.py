@@ -5,17 +5,17 @@
   one N x N matrix instead of the two that ``torch.linalg.eigvalsh`` (which
   copies its input) needs. Falls back to ``torch.linalg.eigvalsh`` where that
   MKL is not present (e.g. torch builds without MKL).
-- A stack of small matrices (DSMI's per-class blocks): one slice of the stack
-  per core, each solved single-threaded (MKL in place, else numpy). A
-  500 x 500 tridiagonalisation does not scale over threads, so splitting the
-  stack is about twice as fast as one multithreaded call on 2 cores.
+- Many small matrices (DSMI's class and subset kernels): :func:`per_core`
+  builds and solves each on one core, single-threaded. A 500 x 500
+  tridiagonalisation does not scale over threads, so one problem per core is
+  about twice as fast as one multithreaded call after another.
 """
 from __future__ import annotations
 
-import contextlib
 import ctypes
 import functools
 import os
+import sys
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
@@ -78,24 +78,41 @@ def _cores() -> int:
         return os.cpu_count() or 1
 
 
-def eigvalsh_stack(a: np.ndarray, mkl: bool = True) -> np.ndarray:
-    """Eigenvalues (ascending, float64) of each matrix of a C-contiguous
-    [B, n, n] stack, one slice of the stack per core; may overwrite the stack.
-    ``mkl=False`` keeps to numpy (no torch import, for short CPU jobs)."""
+def per_core(fn, items, mkl: bool = True) -> list:
+    """[fn(x) for x in items], the items split into one contiguous slice per
+    core and each slice run on its own thread with single-threaded BLAS and
+    LAPACK (OpenBLAS, torch's MKL where ``mkl``, torch's own threads).
+
+    For many small dense problems (DSMI's class and subset kernels): each is
+    built and solved on one core while it sits in that core's cache, and the
+    memory in use is one matrix per core instead of a stack of all of them.
+    Torch's thread count is set to 1 for the duration (a process-wide
+    setting) and restored after. ``mkl=False`` keeps to numpy (no torch
+    import, for short CPU jobs)."""
     from threadpoolctl import threadpool_limits
 
-    syevd, local_threads = (_torch_lapack() if mkl else None) or ({}, None)
-    if a.dtype not in syevd:  # numpy: float64 LAPACK whatever the input
-        solve, limit = np.linalg.eigvalsh, threadpool_limits(1)
-    else:
-        def solve(chunk):
+    lapack = _torch_lapack() if mkl else None
+    local_threads = lapack[1] if lapack else None
+
+    def run(chunk):
+        if local_threads:
             local_threads(1)  # this thread only
-            try:
-                return np.stack([_syevd_inplace(m, syevd[m.dtype]) for m in chunk])
-            finally:
+        try:
+            return [fn(x) for x in chunk]
+        finally:
+            if local_threads:
                 local_threads(0)
-        limit = contextlib.nullcontext()
-    workers = min(_cores(), len(a))
-    with limit, ThreadPoolExecutor(workers) as pool:
-        parts = list(pool.map(solve, np.array_split(a, workers)))
-    return np.concatenate(parts).astype(np.float64)
+
+    torch = sys.modules.get("torch")
+    threads = torch.get_num_threads() if torch else None
+    workers = max(1, min(_cores(), len(items)))
+    bounds = np.linspace(0, len(items), workers + 1).astype(int)
+    try:
+        if torch:
+            torch.set_num_threads(1)
+        with threadpool_limits(1), ThreadPoolExecutor(workers) as pool:
+            parts = list(pool.map(run, [items[a:b] for a, b in zip(bounds[:-1], bounds[1:])]))
+    finally:
+        if torch:
+            torch.set_num_threads(threads)
+    return [y for part in parts for y in part]
