@@ -79,9 +79,9 @@ def _cores() -> int:
 
 
 def per_core(fn, items, mkl: bool = True) -> list:
-    """[fn(x) for x in items], the items split into one contiguous slice per
-    core and each slice run on its own thread with single-threaded BLAS and
-    LAPACK (OpenBLAS, torch's MKL where ``mkl``, torch's own threads).
+    """[fn(x) for x in items] on one thread per core, each taking the next
+    item as it finishes the last, with single-threaded BLAS and LAPACK
+    (OpenBLAS, torch's MKL where ``mkl``, torch's own threads).
 
     For many small dense problems (DSMI's class and subset kernels): each is
     built and solved on one core while it sits in that core's cache, and the
@@ -92,27 +92,15 @@ def per_core(fn, items, mkl: bool = True) -> list:
     from threadpoolctl import threadpool_limits
 
     lapack = _torch_lapack() if mkl else None
-    local_threads = lapack[1] if lapack else None
-
-    def run(chunk):
-        if local_threads:
-            local_threads(1)  # this thread only
-        try:
-            return [fn(x) for x in chunk]
-        finally:
-            if local_threads:
-                local_threads(0)
-
     torch = sys.modules.get("torch")
     threads = torch.get_num_threads() if torch else None
-    workers = max(1, min(_cores(), len(items)))
-    bounds = np.linspace(0, len(items), workers + 1).astype(int)
     try:
         if torch:
             torch.set_num_threads(1)
-        with threadpool_limits(1), ThreadPoolExecutor(workers) as pool:
-            parts = list(pool.map(run, [items[a:b] for a, b in zip(bounds[:-1], bounds[1:])]))
+        with threadpool_limits(1), ThreadPoolExecutor(
+                max(1, min(_cores(), len(items))),
+                initializer=lapack[1] if lapack else None, initargs=(1,)) as pool:  # MKL: 1 thread here
+            return list(pool.map(fn, items))
     finally:
         if torch:
             torch.set_num_threads(threads)
-    return [y for part in parts for y in part]
