@@ -5,7 +5,11 @@ same seeded data; the table gives seconds, the speed ratio, |difference| in
 bits and peak resident memory above the process's baseline.
 
     python benchmarks/measures.py                  # the README table
-    python benchmarks/measures.py --sizes 1000 2000 --dsmi 2000 --large 0   # a quick look
+    python benchmarks/measures.py --sizes 1000 2000 --dsmi 2000 --large 0 --layer 0   # a quick look
+
+The last rows time one layer's measures in the pipeline's ``paper`` setting
+(``repscope measure``: DSE, DSMI and CSMI against Y and the clusters of X,
+CSE; solver auto) on N points of D = 512.
 """
 from __future__ import annotations
 
@@ -45,6 +49,7 @@ def _data(n, d, seed=0, classes=0):
 def _call(kind):
     """The measurement ``kind`` as a function of (Z, y) -> (value, stderr)."""
     import dse_dsmi
+    import numpy as np
 
     from repscope.metrics import diffusion_spectral_entropy, diffusion_spectral_mutual_information
     from repscope.spectral import Solver
@@ -54,6 +59,13 @@ def _call(kind):
     if kind == "ref-dsmi":
         return lambda Z, y: (dse_dsmi.diffusion_spectral_mutual_information(Z, y)[0], 0.0)
     dtype = "float32" if kind.endswith("32") else "float64"
+    if kind.startswith("layer"):
+        from repscope.config import compose
+        from repscope.pipeline.measure import measure_layer
+
+        m = compose(["experiment=paper", "metrics.device=cpu", f"metrics.dtype={dtype}"]).metrics
+        x_clusters = np.random.default_rng(2).integers(0, 10, 10**6)
+        return lambda Z, y: (len(measure_layer(Z, y, x_clusters[:len(y)], m)), 0.0)
     if kind.startswith("dsmi"):
         return lambda Z, y: (diffusion_spectral_mutual_information(Z, y, sampling="reference", dtype=dtype).mi, 0.0)
     solver = Solver("slq") if kind.startswith("slq") else "exact"
@@ -94,6 +106,7 @@ def main(argv=None):
     parser.add_argument("--sizes", type=int, nargs="*", default=[1000, 2000, 4000, 8000, 10000])
     parser.add_argument("--dsmi", type=int, nargs="*", default=[5000, 10000])
     parser.add_argument("--large", type=int, default=50000, help="DSE by SLQ at this N (0: skip)")
+    parser.add_argument("--layer", type=int, default=10000, help="per-layer pipeline measures at this N (0: skip)")
     parser.add_argument("--dim", type=int, default=256)
     args = parser.parse_args(argv)
 
@@ -120,6 +133,11 @@ def main(argv=None):
         s, v, err, mb = measure("slq32", args.large, args.dim)
         print(f"| {args.large} | SLQ float32 (no subsampling; the reference cannot) | | {s:.2f} | | | "
               f"{err:.3f} | | {mb:.0f} |", flush=True)
+    for kind, label in (("layer64", "float64"), ("layer32", "float32")):
+        if args.layer:
+            s, _, _, mb = measure(kind, args.layer, 512, classes=10)
+            print(f"| {args.layer} | one layer's pipeline measures, paper setting, D = 512 ({label}) | | "
+                  f"{s:.2f} | | | | | {mb:.0f} |", flush=True)
 
 
 if __name__ == "__main__":

@@ -15,10 +15,12 @@ def _run(script, *args) -> str:
 
 
 def test_measures_benchmark_prints_a_row_per_measurement():
-    out = _run("measures.py", "--sizes", "300", "--dsmi", "400", "--large", "0", "--dim", "8")
+    out = _run("measures.py", "--sizes", "300", "--dsmi", "400", "--large", "0", "--layer", "500", "--dim", "8")
     rows = [line for line in out.splitlines() if line.startswith(("| 300 |", "| 400 |"))]
     assert len(rows) == 4  # float64, float32 DSE; float64, float32 DSMI
     assert all(float(r.split("|")[6]) < 1e-4 for r in rows)  # |difference| to the reference in bits
+    layer = [line for line in out.splitlines() if line.startswith("| 500 | one layer's pipeline measures")]
+    assert len(layer) == 2 and all(float(r.split("|")[4]) > 0 for r in layer)  # float64, float32 seconds
 
 
 @pytest.mark.slow
