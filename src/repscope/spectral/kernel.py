@@ -33,10 +33,11 @@ def centred(Z):
     return Z, (Z * Z).sum(-1)
 
 
-def cross_squared_distances(A, sq_a, B, sq_b, be: Backend):
+def cross_squared_distances(A, sq_a, B, sq_b, be: Backend, out=None):
     """||a_i - b_j||^2 [..., n, m] from points A, B and their squared norms
-    (one GEMM, in place, clamped at 0)."""
-    d = A @ B.swapaxes(-1, -2)
+    (one GEMM, in place, clamped at 0), written into ``out`` if given (a
+    buffer to reuse) or into a new array from ``be.zeros``."""
+    d = be.matmul_(be.zeros((*A.shape[:-1], B.shape[-2])) if out is None else out, A, B.swapaxes(-1, -2))
     d *= -2
     d += sq_a[..., :, None]
     d += sq_b[..., None, :]

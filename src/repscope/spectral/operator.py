@@ -26,7 +26,8 @@ class DiffusionOperator:
         self.be = be if be.name == "torch" else Backend("torch", be.dtype, be.device)
         n = Z.shape[0]
         self.shape, self.dtype, self.device = (n, n), Z.dtype, Z.device
-        self.rows = max(1, BLOCK_BYTES // be.nbytes((n,)))
+        self.rows = min(n, max(1, BLOCK_BYTES // be.nbytes((n,))))
+        self.block = self.be.zeros((self.rows, n))  # reused by every block of every product
         ones = torch.ones((n, 1), dtype=Z.dtype, device=Z.device)
         degree = self._apply(ones, None)[:, 0]
         self.r = degree.rsqrt()
@@ -41,7 +42,8 @@ class DiffusionOperator:
         out = torch.empty_like(W)
         for start in range(0, n, self.rows):
             stop = min(n, start + self.rows)
-            d = cross_squared_distances(self.Z[start:stop], self.sq[start:stop], self.Z, self.sq, self.be)
+            d = cross_squared_distances(self.Z[start:stop], self.sq[start:stop], self.Z, self.sq, self.be,
+                                        out=self.block[: stop - start])
             rows = torch.arange(stop - start, device=d.device)
             d[rows, rows + start] = 0
             out[start:stop] = gaussian_(d, self.bw) @ W

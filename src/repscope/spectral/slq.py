@@ -23,6 +23,7 @@ from typing import NamedTuple
 
 import numpy as np
 
+from .backend import Backend
 from .entropy import _check_t
 
 
@@ -33,43 +34,61 @@ class Estimate(NamedTuple):
     stderr: float | np.ndarray
 
 
-def lanczos_quadrature(K, starts, n_steps: int = 50):
+def _times(K, rows):
+    """(K @ rows.T).T for a symmetric K: a torch matrix, or anything that
+    multiplies [N, p] (the matrix-free DiffusionOperator)."""
+    import torch
+
+    return rows @ K if isinstance(K, torch.Tensor) else (K @ rows.T).T.contiguous()
+
+
+def lanczos_quadrature(K, starts, n_steps=50):
     """Gauss quadrature of K (torch [N, N], symmetric) from each column w of
     ``starts`` ([N, P]): a list of (nodes, weights) with
     sum_k weights_k h(nodes_k) = w^T h(K) w / ||w||^2 exactly for polynomials h
-    of degree < 2 len(nodes). Full reorthogonalisation; a column whose Krylov
-    space closes early (an invariant subspace) stops there."""
+    of degree < 2 len(nodes). ``n_steps``: Lanczos steps, one count or one per
+    column; all columns still running share one product with K per step (a
+    product reads all of K, so wider is nearly free on a CPU). Full
+    reorthogonalisation; a column whose Krylov space closes early (an
+    invariant subspace) stops there."""
     import torch
 
     n, p = starts.shape
-    m = min(n_steps, n)
-    q = starts / starts.norm(dim=0)
-    basis = torch.zeros((p, m, n), dtype=K.dtype, device=K.device)  # per column, rows = vectors
+    steps = np.minimum(np.broadcast_to(np.asarray(n_steps, dtype=int), (p,)), n)
+    order = np.argsort(steps, kind="stable")  # the columns that stop first come first
+    steps = steps[order]
+    m = int(steps.max())
+    starts = starts[:, torch.as_tensor(order, device=starts.device)]
+    Q = (starts / starts.norm(dim=0)).T.contiguous()  # the current vector of each column, as rows
+    be = Backend("torch", str(K.dtype).removeprefix("torch."), str(K.device))
+    basis = be.zeros((p, m, n))  # per column, rows = vectors
     alpha = torch.zeros((m, p), dtype=torch.float64)
     beta = torch.zeros((m, p), dtype=torch.float64)
-    length = np.full(p, m)
+    length = steps.copy()
     active = torch.ones(p, dtype=torch.bool, device=K.device)
     for j in range(m):
-        basis[:, j] = q.T
-        w = (K @ q).T.contiguous()  # [p, n]
-        alpha[j] = (q.T * w).sum(1).double().cpu()
-        V = basis[:, : j + 1]
+        lo = int(np.searchsorted(steps, j, side="right"))  # columns lo: take step j
+        q, running = Q[lo:], active[lo:]
+        basis[lo:, j] = q
+        w = _times(K, q)
+        alpha[j, lo:] = (q * w).sum(1).double().cpu()
+        V = basis[lo:, : j + 1]
         for _ in range(2):  # full reorthogonalisation; twice is enough
             w -= torch.bmm(torch.bmm(V, w[:, :, None]).transpose(1, 2), V)[:, 0]
         b = w.norm(dim=1)
-        closed = active & (b <= 1e-7 * max(1.0, float(alpha[j].abs().max())))
-        length[closed.cpu().numpy()] = j + 1
-        active &= ~closed
-        if j + 1 == m or not bool(active.any()):
+        closed = running & (b <= 1e-7 * max(1.0, float(alpha[j, lo:].abs().max())))
+        length[lo:][closed.cpu().numpy()] = j + 1
+        running &= ~closed
+        if j + 1 == m or not bool(running.any()):
             break
-        beta[j] = torch.where(active, b, 0).double().cpu()
-        q = torch.where(active[:, None], w / torch.where(active, b, 1)[:, None], 0).T
-    out = []
+        beta[j, lo:] = torch.where(running, b, 0).double().cpu()
+        Q[lo:] = torch.where(running[:, None], w / torch.where(running, b, 1)[:, None], 0)
+    out = [None] * p
     for c in range(p):
         k = length[c]
         a, b = alpha[:k, c].numpy(), beta[: k - 1, c].numpy()
         theta, U = np.linalg.eigh(np.diag(a) + np.diag(b, 1) + np.diag(b, -1))
-        out.append((theta, U[0] ** 2))
+        out[order[c]] = (theta, U[0] ** 2)
     return out
 
 
@@ -115,8 +134,8 @@ def slq_spectrum_entropy(K, t=1, *, n_probes: int = 30, n_steps: int = 50, n_def
     G = (torch.randint(0, 2, (n, n_probes), generator=gen) * 2 - 1).to(K.dtype).to(K.device)
     if Q is not None:
         G = G - Q @ (Q.T @ G)
-    fixed = [] if Q is None else lanczos_quadrature(K, Q, n_deflate_steps)
-    probes = lanczos_quadrature(K, G, n_steps)
+    quad = lanczos_quadrature(K, G if Q is None else torch.cat([Q, G], 1), [n_deflate_steps] * k + [n_steps] * n_probes)
+    fixed, probes = quad[:k], quad[k:]
     norms2 = (G.double() ** 2).sum(0).cpu().numpy()
     if Q is not None:
         norms2 = np.concatenate([np.ones(k), norms2])
