@@ -96,36 +96,55 @@ def test_per_core_keeps_order_and_runs_without_torch_lapack(monkeypatch):
     np.testing.assert_allclose(lapack.per_core(lapack.eigvalsh_inplace, list(A)), [[1, 2], [3, 5], [1, 1]])
 
 
-def test_matrix_free_operator_equals_the_dense_kernel(monkeypatch):
+@pytest.mark.parametrize("kind, block_bytes", [("DiffusionOperator", 8 * 150 * 7),  # 7 rows a block
+                                               ("PackedDiffusionOperator", 8 * 40 * 40)])  # 40 x 40 blocks
+def test_operators_equal_the_dense_kernel(monkeypatch, kind, block_bytes):
+    """Many blocks and a ragged last one."""
     import torch
 
     from repscope.spectral import Backend, gaussian_, normalize_symmetric_, squared_distances
     from repscope.spectral import operator
 
-    monkeypatch.setattr(operator, "BLOCK_BYTES", 8 * 150 * 7)  # 7 rows a block: many blocks, a ragged last
+    monkeypatch.setattr(operator, "BLOCK_BYTES", block_bytes)
     rng = np.random.default_rng(3)
     Z = rng.normal(size=(150, 6)) * 3
     be = Backend("numpy")
     K, phi = normalize_symmetric_(gaussian_(squared_distances(Z, be), 2.5))
-    op = operator.DiffusionOperator(Z, 2.5, be)
+    op = getattr(operator, kind)(Z, 2.5, be)
     V = rng.normal(size=(150, 4))
     np.testing.assert_allclose((op @ torch.from_numpy(V)).numpy(), K @ V, atol=1e-12)
     np.testing.assert_allclose(op.top.numpy(), phi, atol=1e-12)
+    if kind == "PackedDiffusionOperator":  # 4 blocks a side: 40, 40, 40, 30
+        assert len(op.blocks) == 10  # the lower triangle of blocks, diagonal blocks whole:
+        assert operator.packed_entries(150, be) == (150 ** 2 + 3 * 40 ** 2 + 30 ** 2) // 2
 
 
-def test_slq_goes_matrix_free_only_where_the_matrix_does_not_fit(monkeypatch):
+def test_slq_packs_the_operator_or_goes_matrix_free_and_never_builds_the_matrix(monkeypatch):
+    import torch
+
+    import repscope.metrics.dse as dse_module
     import repscope.spectral.backend as backend
     from repscope.metrics import diffusion_spectral_entropy
+    from repscope.spectral import (Backend, gaussian_, normalize_symmetric_, operator, slq_spectrum_entropy,
+                                   squared_distances)
 
     rng = np.random.default_rng(4)
     Z = rng.uniform(-1, 1, size=(800, 3)) * 4
-    dense = diffusion_spectral_entropy(Z, solver="slq", t=[1, 2], return_stderr=True)
+    be = Backend()
+    K, phi = normalize_symmetric_(gaussian_(squared_distances(torch.from_numpy(Z), be), 10.0))
+    dense = slq_spectrum_entropy(K, [1, 2], deflate=phi)  # the same estimator on the N x N matrix
     exact = diffusion_spectral_entropy(Z, t=[1, 2])
-    monkeypatch.setattr(backend, "_free_bytes", lambda device: 800 * 800 * 8 - 1)
+    monkeypatch.setattr(operator, "BLOCK_BYTES", 8 * 300 * 300)  # blocks of 300: 300, 300, 200
+    built, real = [], dse_module.squared_distances
+    monkeypatch.setattr(dse_module, "squared_distances", lambda X, be: built.append(X.shape) or real(X, be))
+    packed = diffusion_spectral_entropy(Z, solver="slq", t=[1, 2], return_stderr=True)
+    monkeypatch.setattr(backend, "_free_bytes", lambda device: 8 * operator.packed_entries(800, be) - 1)
     free = diffusion_spectral_entropy(Z, solver="slq", t=[1, 2], return_stderr=True)
-    # same probes, same operator up to rounding, which 50 Lanczos steps amplify to ~1e-7
-    np.testing.assert_allclose(free.value, dense.value, atol=1e-6)
-    assert np.all(np.abs(free.value - exact) <= 3 * free.stderr + 1e-5)
+    assert built == []  # neither built the N x N distances
+    for estimate in (packed, free):
+        # same probes, same operator up to rounding, which 50 Lanczos steps amplify to ~1e-7
+        np.testing.assert_allclose(estimate.value, dense.value, atol=1e-6)
+        assert np.all(np.abs(estimate.value - exact) <= 3 * estimate.stderr + 1e-5)
     with pytest.raises(MemoryError, match="max_n"):
         diffusion_spectral_entropy(Z)  # exact needs the matrix
     with pytest.raises(MemoryError, match="max_n"):

@@ -11,10 +11,11 @@ from collections import defaultdict
 import numpy as np
 
 from .._validate import check_choice, check_points, check_positive
-from ..spectral import (Backend, DiffusionOperator, Estimate, Solver, as_solver, bandwidth, entropy_bits,
-                        gaussian_, normalize_symmetric_, slq_spectrum_entropy, spectrum_entropy,
-                        squared_distances)
+from ..spectral import (Backend, DiffusionOperator, Estimate, PackedDiffusionOperator, Solver, as_solver,
+                        bandwidth, entropy_bits, gaussian_, normalize_symmetric_, slq_spectrum_entropy,
+                        spectrum_entropy, squared_distances)
 from ..spectral.lapack import per_core
+from ..spectral.operator import packed_entries
 from .sampling import subsample
 
 OPERATORS = ("diffusion", "gaussian", "knn")
@@ -65,7 +66,7 @@ class SpectralSetup:
 
     def _spectral_entropies(self, A, top, t):
         """(entropies, standard errors) of each matrix of the stack A, or of
-        the one DiffusionOperator in a list (``top``: their known top
+        the one operator object in a list (``top``: their known top
         eigenvectors, eigenvalue 1, or None)."""
         if self.operator != "knn" and self.solver.use_slq(A[0].shape[-1]):
             est = [slq_spectrum_entropy(self.be.as_torch(a), t, n_probes=self.solver.probes,
@@ -81,11 +82,16 @@ class SpectralSetup:
         h = spectrum_entropy(lam, t)
         return h, np.zeros_like(h)
 
-    def _matrix_free(self) -> bool:
-        """DSE of all of Z by SLQ without the N x N matrix: only where that
-        matrix does not fit (on a CPU it is much faster whenever it does)."""
-        return (self.operator == "diffusion" and self.solver.use_slq(self.n) and isinstance(self.bw, float)
-                and not self.be.fits((self.n, self.n)))
+    def _slq_operator(self):
+        """The operator for DSE of all of Z by SLQ with a scalar bandwidth —
+        the packed one (half the N x N matrix) where it fits, else the
+        matrix-free one — or None where the dense matrix is built instead
+        (exact spectra, k-NN graphs, per-point bandwidths)."""
+        if not (self.operator == "diffusion" and self.solver.use_slq(self.n) and isinstance(self.bw, float)):
+            return None
+        if self.be.fits((packed_entries(self.n, self.be),)):
+            return PackedDiffusionOperator(self.Z, self.bw, self.be)
+        return DiffusionOperator(self.Z, self.bw, self.be)
 
     def _per_core(self, idx, matrix_entry) -> bool:
         """Whether the subset ``idx`` is built and solved on one CPU core (see
@@ -109,7 +115,7 @@ class SpectralSetup:
         (position, subset) ``items``, grouped by subset size: stacks in chunks
         of at most N x N entries; the whole set (None) first, so its distance
         matrix is freed early — or, unless ``dense``, as a one-element list
-        holding a matrix-free DiffusionOperator where that matrix does not fit."""
+        holding the operator SLQ multiplies by (see :meth:`_slq_operator`)."""
         by_size = defaultdict(list)
         for i, idx in items:
             by_size[None if idx is None else len(idx)].append((i, idx))
@@ -117,8 +123,8 @@ class SpectralSetup:
             group = by_size[size]
             if size is None:
                 pos = [i for i, _ in group]
-                if not dense and self._matrix_free():
-                    op = DiffusionOperator(self.Z, self.bw, self.be)
+                op = None if dense else self._slq_operator()
+                if op is not None:
                     yield pos, [op], [op.top]
                 else:
                     bw = self.bw[None] if hasattr(self.bw, "shape") else self.bw

@@ -6,9 +6,9 @@ from .slq import Estimate, lanczos_quadrature, slq_spectrum_entropy
 from .solver import SOLVERS, Solver, as_solver
 from .kernel import (BANDWIDTH_RULES, bandwidth, cross_squared_distances, gaussian_, normalize_symmetric_,
                      squared_distances)
-from .operator import DiffusionOperator
+from .operator import DiffusionOperator, PackedDiffusionOperator
 
 __all__ = ["BACKENDS", "BANDWIDTH_RULES", "DTYPES", "SOLVERS", "Backend", "DiffusionOperator", "Estimate",
-           "Solver", "as_solver", "bandwidth", "cross_squared_distances", "entropy_bits", "gaussian_",
-           "lanczos_quadrature", "normalize_symmetric_", "slq_spectrum_entropy", "spectrum_entropy",
+           "PackedDiffusionOperator", "Solver", "as_solver", "bandwidth", "cross_squared_distances", "entropy_bits",
+           "gaussian_", "lanczos_quadrature", "normalize_symmetric_", "slq_spectrum_entropy", "spectrum_entropy",
            "squared_distances"]

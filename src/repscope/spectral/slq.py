@@ -34,14 +34,6 @@ class Estimate(NamedTuple):
     stderr: float | np.ndarray
 
 
-def _times(K, rows):
-    """(K @ rows.T).T for a symmetric K: a torch matrix, or anything that
-    multiplies [N, p] (the matrix-free DiffusionOperator)."""
-    import torch
-
-    return rows @ K if isinstance(K, torch.Tensor) else (K @ rows.T).T.contiguous()
-
-
 def lanczos_quadrature(K, starts, n_steps=50):
     """Gauss quadrature of K (torch [N, N], symmetric) from each column w of
     ``starts`` ([N, P]): a list of (nodes, weights) with
@@ -70,7 +62,7 @@ def lanczos_quadrature(K, starts, n_steps=50):
         lo = int(np.searchsorted(steps, j, side="right"))  # columns lo: take step j
         q, running = Q[lo:], active[lo:]
         basis[lo:, j] = q
-        w = _times(K, q)
+        w = q @ K  # = (K @ q.T).T, K symmetric
         alpha[j, lo:] = (q * w).sum(1).double().cpu()
         V = basis[lo:, : j + 1]
         for _ in range(2):  # full reorthogonalisation; twice is enough
