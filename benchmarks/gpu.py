@@ -3,7 +3,7 @@
     python benchmarks/gpu.py                      # DSE at N = 10 000 and 100 000, training images/s
 
 - DSE on the GPU (torch, float32 and float64 exact at N = 10 000; SLQ float32 at
-  N = 100 000, matrix-free if the dense kernel does not fit), against exact
+  N = 100 000, the packed operator or matrix-free where that does not fit), against exact
   float64 on the CPU at N = 10 000 for the difference in bits;
 - training throughput of timm models at 224 px, batch 128, channels-last and
   bfloat16 autocast, as repscope's training loop runs them (random weights and
