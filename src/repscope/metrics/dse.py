@@ -108,6 +108,7 @@ class SpectralSetup:
         return self._operator_(squared_distances(self.Z[idx], self.be), bw)
 
     def _spectrum(self, idx) -> np.ndarray:
+        """Eigenvalues of the operator of the points ``idx``, built and solved here."""
         return self._eigenvalues(self._subset_operator(idx)[0])
 
     def _blocks(self, items, dense=False):

@@ -89,6 +89,8 @@ def per_core(fn, items, mkl: bool = True) -> list:
     Torch's thread count is set to 1 for the duration (a process-wide
     setting) and restored after. ``mkl=False`` keeps to numpy (no torch
     import, for short CPU jobs)."""
+    if not items:
+        return []
     from threadpoolctl import threadpool_limits
 
     lapack = _torch_lapack() if mkl else None
@@ -98,7 +100,7 @@ def per_core(fn, items, mkl: bool = True) -> list:
         if torch:
             torch.set_num_threads(1)
         with threadpool_limits(1), ThreadPoolExecutor(
-                max(1, min(_cores(), len(items))),
+                min(_cores(), len(items)),
                 initializer=lapack[1] if lapack else None, initargs=(1,)) as pool:  # MKL: 1 thread here
             return list(pool.map(fn, items))
     finally:
