@@ -150,14 +150,20 @@ def test_cuda_matches_cpu():
 
 @pytest.mark.gpu
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="needs CUDA")
-def test_cuda_matrix_free_slq_matches_dense(monkeypatch):
+def test_cuda_slq_operators_match_the_cpu(monkeypatch):
+    """The packed operator (several blocks) and the matrix-free one on CUDA
+    give the CPU's SLQ estimate: same probes, same operator up to rounding."""
     import repscope.spectral.backend as backend
+    from repscope.spectral import operator
 
     Z, _ = blobs(n=2000)
-    dense = diffusion_spectral_entropy(Z, device="cuda", solver="slq", return_stderr=True)
-    monkeypatch.setattr(backend, "_free_bytes", lambda device: 2000 * 2000 * 8 - 1)
+    cpu = diffusion_spectral_entropy(Z, solver="slq", return_stderr=True)
+    monkeypatch.setattr(operator, "BLOCK_BYTES", 8 * 700 * 700)  # blocks of 700, 700, 600
+    packed = diffusion_spectral_entropy(Z, device="cuda", solver="slq", return_stderr=True)
+    monkeypatch.setattr(backend, "_free_bytes", lambda device: 8 * operator.packed_entries(2000, Backend()) - 1)
     free = diffusion_spectral_entropy(Z, device="cuda", solver="slq", return_stderr=True)
-    assert free.value == pytest.approx(dense.value, abs=1e-6)
+    for estimate in (packed, free):
+        assert estimate.value == pytest.approx(cpu.value, abs=1e-6)
 
 
 @pytest.mark.parametrize("sigma, full", [(10.0, False), ("sqrt_dim", False), ("median", True), ("knn", True)])
