@@ -149,3 +149,24 @@ def test_slq_packs_the_operator_or_goes_matrix_free_and_never_builds_the_matrix(
         diffusion_spectral_entropy(Z)  # exact needs the matrix
     with pytest.raises(MemoryError, match="max_n"):
         diffusion_spectral_entropy(Z, solver="slq", sigma="median")  # the rule needs all pairs
+
+
+@pytest.mark.parametrize("name, dtype", [("numpy", "float64"), ("torch", "float64"), ("torch", "float32")])
+def test_large_arrays_come_from_a_populated_mapping(monkeypatch, name, dtype):
+    import mmap
+
+    from repscope.spectral import Backend, backend, squared_distances
+
+    be = Backend(name, dtype)
+    Z = np.random.default_rng(5).normal(size=(60, 4))
+    small = np.asarray(squared_distances(Z, be))
+    monkeypatch.setattr(backend, "POPULATE_BYTES", 1)  # every array through the mapping
+    maps, real = [], mmap.mmap
+    monkeypatch.setattr(backend.mmap, "mmap", lambda *args, flags: maps.append(flags) or real(*args, flags=flags))
+    a = be.zeros((3, 5))
+    assert maps and all(flags & mmap.MAP_POPULATE for flags in maps)
+    assert str(a.dtype).endswith(dtype) and tuple(a.shape) == (3, 5)
+    assert not np.asarray(a).any()
+    a[1, 2] = 7.0  # writable
+    assert np.asarray(a).sum() == 7.0
+    np.testing.assert_allclose(np.asarray(squared_distances(Z, be)), small, rtol=0, atol=0)

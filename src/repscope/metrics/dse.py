@@ -26,8 +26,9 @@ class SpectralSetup:
     """Z and its bandwidth, resolved once on all of Z; entropies of any subsets
     of Z are then taken from them (DSMI uses one setup for every class and
     repetition). The N x N distances are built only where they are needed (a
-    bandwidth rule, or the entropy of all of Z); subsets get theirs from their
-    own points, batched, so DSMI never holds more than one N x N's worth."""
+    bandwidth rule, or the exact entropy of all of Z); subsets get theirs from
+    their own points — one subset per core on a CPU, stacked on a GPU — so
+    DSMI never holds more than one N x N's worth."""
 
     def __init__(self, Z, sigma=10.0, *, operator="diffusion", knn_k=10, backend="torch",
                  dtype="float64", device="cpu", solver: Solver | None = None):
@@ -134,7 +135,8 @@ class SpectralSetup:
             per_chunk = max(1, (self.n * self.n) // (size * size))
             for start in range(0, len(group), per_chunk):
                 chunk = group[start:start + per_chunk]
-                yield [i for i, _ in chunk], *self._subset_operator(np.stack([np.asarray(idx) for _, idx in chunk]))
+                idx = np.stack([np.asarray(idx) for _, idx in chunk])
+                yield [i for i, _ in chunk], *self._subset_operator(idx)
 
     def entropies(self, subsets, t=1, matrix_entry=False):
         """(entropies, standard errors) of each subset of points (index arrays;

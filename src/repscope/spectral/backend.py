@@ -105,7 +105,7 @@ class Backend:
             raise MemoryError(
                 f"{what} needs a {' x '.join(map(str, shape))} {self.dtype} array ({need / 2**30:.1f} GiB) but "
                 f"only {free / 2**30:.1f} GiB is free on {self.device}; lower max_n (subsample), use "
-                "dtype='float32', solver='slq' with a numeric sigma (matrix-free), or a machine with "
+                "dtype='float32', solver='slq' with a numeric sigma (packed or matrix-free), or a machine with "
                 "more memory")
 
     # ---- operations --------------------------------------------------------

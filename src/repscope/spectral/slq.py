@@ -126,11 +126,10 @@ def slq_spectrum_entropy(K, t=1, *, n_probes: int = 30, n_steps: int = 50, n_def
     G = (torch.randint(0, 2, (n, n_probes), generator=gen) * 2 - 1).to(K.dtype).to(K.device)
     if Q is not None:
         G = G - Q @ (Q.T @ G)
-    quad = lanczos_quadrature(K, G if Q is None else torch.cat([Q, G], 1), [n_deflate_steps] * k + [n_steps] * n_probes)
+    starts = G if Q is None else torch.cat([Q, G], 1)
+    quad = lanczos_quadrature(K, starts, [n_deflate_steps] * k + [n_steps] * n_probes)
+    norms2 = (starts.double() ** 2).sum(0).cpu().numpy()
     fixed, probes = quad[:k], quad[k:]
-    norms2 = (G.double() ** 2).sum(0).cpu().numpy()
-    if Q is not None:
-        norms2 = np.concatenate([np.ones(k), norms2])
     values, errors = [], []
     for tt in ts:
         f = lambda x: np.abs(x) ** tt  # noqa: E731
