@@ -57,3 +57,22 @@ def write_stl10(root, rng):
             (base / f"{split}_y.bin").write_bytes(y.tobytes())
             out[split] = (x, y.astype(np.int64) - 1)
     return out
+
+
+def write_cifar100(root, rng):
+    """The pickled ``train`` (6 images) and ``test`` (4 images) files with fine and coarse
+    labels, plus ``meta``."""
+    base = root / "cifar-100-python"
+    base.mkdir(parents=True)
+    out = {}
+    for name, n in (("train", 6), ("test", 4)):
+        x = rng.integers(0, 256, (n, 3, 32, 32)).astype(np.uint8)
+        fine = list(rng.integers(0, 100, n))
+        with open(base / name, "wb") as f:
+            pickle.dump({"data": x.reshape(n, -1), "fine_labels": fine,
+                         "coarse_labels": [v // 5 for v in fine], "filenames": [f"{i}.png" for i in range(n)]}, f)
+        out[name] = (x, fine)
+    with open(base / "meta", "wb") as f:
+        pickle.dump({"fine_label_names": [f"f{i}" for i in range(100)],
+                     "coarse_label_names": [f"c{i}" for i in range(20)]}, f)
+    return out

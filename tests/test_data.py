@@ -11,7 +11,7 @@ from repscope.config import compose, validate
 from repscope.data import Pipeline, eval_inputs, load_dataset, stratified_subset
 from repscope.data.augment import augment
 
-from datasets_on_disk import write_cifar10, write_mnist, write_stl10
+from datasets_on_disk import write_cifar10, write_cifar100, write_mnist, write_stl10
 
 
 # --- stratified subset ---------------------------------------------------------
@@ -102,6 +102,18 @@ def test_cifar10_loader_reads_pickle_batches(tmp_path, rng, monkeypatch):
     assert ds.x_train.shape == (20, 3, 32, 32) and ds.x_test.shape == (4, 3, 32, 32)
     assert np.array_equal(ds.x_train[:4].numpy(), batches["data_batch_1"][0])
     assert ds.y_test.tolist() == [int(v) for v in batches["test_batch"][1]]
+
+
+def test_cifar100_loader_reads_pickles_with_fine_labels(tmp_path, rng, monkeypatch):
+    import torchvision.datasets.cifar as cifar
+
+    monkeypatch.setattr(cifar, "check_integrity", lambda *a, **k: True)
+    out = write_cifar100(tmp_path, rng)
+    ds = load_dataset(compose(["dataset=cifar100", f"dataset.root={tmp_path}"]).dataset)
+    assert ds.num_classes == 100
+    assert ds.x_train.shape == (6, 3, 32, 32) and ds.x_test.shape == (4, 3, 32, 32)
+    assert np.array_equal(ds.x_train.numpy(), out["train"][0])
+    assert ds.y_test.tolist() == [int(v) for v in out["test"][1]]
 
 
 def test_stl10_loader_reads_binary_files(tmp_path, rng, monkeypatch):

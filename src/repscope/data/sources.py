@@ -92,12 +92,23 @@ def _mnist_like(cls_name: str, name: str):
     return load
 
 
+def _chw(a) -> torch.Tensor:
+    return torch.from_numpy(np.ascontiguousarray(a.transpose(0, 3, 1, 2)))
+
+
 def load_cifar10(dcfg) -> Dataset:
     """torchvision CIFAR-10 (python pickle batches), uint8 [N, 3, 32, 32]."""
     tr, te = _torchvision(dcfg, "CIFAR10", lambda train: {"train": train})
-    chw = lambda a: torch.from_numpy(np.ascontiguousarray(a.transpose(0, 3, 1, 2)))  # noqa: E731
-    return Dataset("cifar10", *_tensors(chw(tr.data), tr.targets, chw(te.data), te.targets),
+    return Dataset("cifar10", *_tensors(_chw(tr.data), tr.targets, _chw(te.data), te.targets),
                    num_classes=10)
+
+
+def load_cifar100(dcfg) -> Dataset:
+    """torchvision CIFAR-100 (python pickles ``train``/``test``), uint8 [N, 3, 32, 32], the
+    100 fine labels (the class manifolds of the manifold-capacity study)."""
+    tr, te = _torchvision(dcfg, "CIFAR100", lambda train: {"train": train})
+    return Dataset("cifar100", *_tensors(_chw(tr.data), tr.targets, _chw(te.data), te.targets),
+                   num_classes=100)
 
 
 def load_stl10(dcfg) -> Dataset:
@@ -120,6 +131,7 @@ LOADERS = {
     "mnist": _mnist_like("MNIST", "mnist"),
     "fashion_mnist": _mnist_like("FashionMNIST", "fashion_mnist"),
     "cifar10": load_cifar10,
+    "cifar100": load_cifar100,
     "stl10": load_stl10,
     "szt": load_szt,
 }
