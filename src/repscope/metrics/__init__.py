@@ -12,6 +12,8 @@ from .dse import (adjacency_spectral_entropy, diffusion_spectral_entropy, diffus
 from .dsmi import (MutualInformation, adjacency_spectral_mutual_information,
                    classic_shannon_mutual_information, cluster_reference,
                    diffusion_spectral_measures, diffusion_spectral_mutual_information)
+from .geometry import (knn_accuracy, linear_cka, linear_probe_accuracy,
+                       twonn_intrinsic_dimension)
 from .manifold import ManifoldGeometry, manifold_geometry
 from .nc1 import NC1Accumulator, nc1, nc1_streaming
 from .neural import infonce_mutual_information, mine_mutual_information
@@ -24,8 +26,9 @@ __all__ = ["AblationImportance", "DecodableInformation", "ManifoldGeometry", "Mu
            "conditional_entropy", "decodable_information", "diffusion_spectral_entropy",
            "diffusion_spectral_measures", "diffusion_spectral_mutual_information",
            "diffusion_spectrum", "effective_rank", "infonce_mutual_information",
-           "information_plane", "joint_entropy", "ksg_mutual_information", "manifold_geometry",
+           "information_plane", "joint_entropy", "knn_accuracy", "ksg_mutual_information", "linear_cka",
+           "linear_probe_accuracy", "manifold_geometry",
            "matrix_entry_entropy", "mine_mutual_information", "modularity_comparisons",
            "mutual_information", "nc1", "nc1_streaming", "nuisance_digits",
-           "pooled_conditional_entropy", "pooled_entropy", "pooled_mutual_information",
+           "pooled_conditional_entropy", "pooled_entropy", "pooled_mutual_information", "twonn_intrinsic_dimension",
            "von_neumann_entropy"]
