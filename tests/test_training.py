@@ -16,7 +16,7 @@ from repscope.config import compose, validate
 from repscope.io import checkpoint_path, embedding_path, load_embeddings
 from repscope.training.loop import FAULT_ENV, train
 from repscope.training.objectives import nt_xent
-from repscope.training.schedule import warmup_cosine
+from repscope.training.schedule import make_optimizer, warmup_cosine
 
 SRC = Path(__file__).resolve().parents[1] / "src"
 # a tiny, fast run: digits, 1-hidden-layer MLP, 4 epochs of 3 steps, 60 eval points
@@ -30,6 +30,17 @@ def test_warmup_cosine_schedule():
     assert f(8) == pytest.approx(0.1 + 0.9 * 0.5)
     assert f(12) == pytest.approx(0.1) and f(50) == pytest.approx(0.1)
     assert warmup_cosine(0, 10)(0) == 1.0
+
+
+@pytest.mark.parametrize("name,cls,decay", [("adamw", torch.optim.AdamW, 0.01),
+                                            ("adam", torch.optim.Adam, 0.01), ("sgd", torch.optim.SGD, 0.01)])
+def test_optimizer_is_the_configured_one_with_its_settings(name, cls, decay):
+    tc = compose(["train=quick", f"train.optimizer={name}", "train.momentum=0.8"]).train
+    opt = make_optimizer([torch.nn.Parameter(torch.zeros(3))], tc)
+    assert type(opt) is cls
+    group = opt.param_groups[0]
+    assert group["lr"] == tc.lr and group["weight_decay"] == tc.weight_decay == decay
+    assert group.get("momentum", 0.8) == 0.8
 
 
 def test_nt_xent_matches_direct_formula(rng):
@@ -50,6 +61,7 @@ def test_nt_xent_matches_direct_formula(rng):
 @pytest.mark.parametrize("override,key", [
     ("train.epochs=-1", "train.epochs"), ("train.lr=0", "train.lr"), ("train.batch_size=0", "train.batch_size"),
     ("train.device=tpu", "train.device"), ("train.amp=fp8", "train.amp"),
+    ("train.optimizer=lbfgs", "train.optimizer"), ("train.momentum=1.5", "train.momentum"),
     ("model.name=transformer", "model.name"), ("model.widths=[]", "model.widths"),
     ("model.init.conv_std=-1", "model.init.conv_std"), ("method.name=byol", "method.name"),
     ("method.augment.image.crop_scale=[0.5,2]", "method.augment.image.crop_scale"), ("seed=x", "seed")])

@@ -6,6 +6,7 @@ from __future__ import annotations
 import numbers
 
 from .._validate import check_choice, check_positive
+from .schedule import OPTIMIZERS
 
 METHODS = ("supervised", "simclr", "random_label")
 DEVICES = ("auto", "cpu", "cuda")
@@ -51,6 +52,9 @@ def validate_train(tcfg) -> None:
     for key in ("batch_size", "eval_batch_size", "checkpoint_every"):
         check_positive(tcfg[key], f"train.{key}", integer=True)
     check_positive(tcfg.lr, "train.lr")
+    check_choice(tcfg.optimizer, "train.optimizer", OPTIMIZERS)
+    if not 0 <= tcfg.momentum < 1:
+        raise ValueError(f"train.momentum must be in [0, 1); got {tcfg.momentum!r}")
     _non_negative(tcfg.weight_decay, "train.weight_decay")
     if not 0 <= tcfg.min_lr_ratio <= 1:
         raise ValueError(f"train.min_lr_ratio must be in [0, 1]; got {tcfg.min_lr_ratio!r}")

@@ -20,7 +20,7 @@ from ..io import (checkpoint_path, embedding_path, export_path, link_export, sav
 from .context import RunContext, training_labels
 from .embedding import embed
 from .objectives import cross_entropy, nt_xent
-from .schedule import warmup_cosine
+from .schedule import make_optimizer, warmup_cosine
 
 log = logging.getLogger(__name__)
 
@@ -32,7 +32,7 @@ FAULT_ENV = "REPSCOPE_FAULT_AT_STEP"
 
 
 class Trainer:
-    """One run: network, optimiser (AdamW), warm-up + cosine schedule, the
+    """One run: network, optimiser (``train.optimizer``), warm-up + cosine schedule, the
     CPU generator behind shuffling and augmentation, and the log so far."""
 
     def __init__(self, cfg, run_dir):
@@ -45,7 +45,7 @@ class Trainer:
         self.steps_per_epoch = n // self.batch_size
         params = [p for name, p in ctx.net.named_parameters()
                   if not (self.simclr and name.startswith("head."))]
-        self.optimizer = torch.optim.AdamW(params, lr=tc.lr, weight_decay=tc.weight_decay)
+        self.optimizer = make_optimizer(params, tc)
         self.scheduler = torch.optim.lr_scheduler.LambdaLR(self.optimizer, warmup_cosine(
             tc.warmup_epochs * self.steps_per_epoch, tc.epochs * self.steps_per_epoch, tc.min_lr_ratio))
         self.scaler = torch.amp.GradScaler("cuda", enabled=ctx.amp == torch.float16)
