@@ -8,7 +8,8 @@ from repscope.config import compose
 from repscope.metrics import (classic_shannon_entropy, classic_shannon_mutual_information,
                               diffusion_spectral_entropy, diffusion_spectral_measures,
                               diffusion_spectral_mutual_information)
-from repscope.pipeline.measure import (MEASURES, measure_layer, select_layers, validate_metrics)
+from repscope.pipeline.measure import measure_layer, select_layers, validate_metrics
+from repscope.pipeline.registry import MEASURES
 
 
 def _metrics(**changes):
@@ -55,7 +56,7 @@ def test_measure_layer_rows_match_direct_calls(data):
     m = _metrics(t=[1, 3], n_repetitions=3, sigma="median")
     rows = measure_layer(Z, y, x, m)
     got = {(r["metric"], None if np.isnan(r["t"]) else r["t"]): r["value"] for r in rows}
-    assert {k for k, _ in got} == set(MEASURES) - {"accuracy"}
+    assert {k for k, _ in got} == set(m.measures) - {"accuracy"}
     kw = dict(sigma="median", max_n=None, seed=0, backend="numpy")
     for t in (1.0, 3.0):
         assert got[("DSE", t)] == pytest.approx(diffusion_spectral_entropy(Z, t=t, **kw), abs=1e-10)
@@ -68,6 +69,36 @@ def test_measure_layer_rows_match_direct_calls(data):
                                                                        max_n=None).mi
     assert got[("CSMI_X", None)] == classic_shannon_mutual_information(Z, clusters=x, n_repetitions=3,
                                                                        max_n=None).mi
+
+
+def test_peer_measures_match_their_functions_called_directly(data):
+    from repscope import metrics as M
+
+    Z, y, x = data
+    peers = [name for name, entry in MEASURES.items() if entry.compute is not None
+             and name not in ("CSE", "CSMI_Y", "CSMI_X")]
+    m = _metrics(measures=peers, sigma="median", **{"peers.neural.steps": 20})
+    got = {r["metric"]: r["value"] for r in measure_layer(Z, y, x, m)}
+    assert sorted(got) == sorted(peers) and all(np.isfinite(v) for v in got.values())
+    kw = dict(max_n=None, seed=0, backend="numpy")
+    neural = dict(reference_type="discrete", seed=0, hidden=64, steps=20, batch_size=256, lr=1e-3)
+    direct = {
+        "KSG_Y": M.ksg_mutual_information(Z, y, k=3, reference_type="discrete", seed=0),
+        "MINE_Y": M.mine_mutual_information(Z, y, **neural),
+        "InfoNCE_Y": M.infonce_mutual_information(Z, y, **neural),
+        "VNE": M.von_neumann_entropy(Z, sigma="median"),
+        "RankMe": M.effective_rank(Z),
+        "DMEE": M.matrix_entry_entropy(Z, "median", **kw),
+        "ASE": M.adjacency_spectral_entropy(Z, "median", **kw),
+        "ASMI_Y": M.adjacency_spectral_mutual_information(Z, clusters=y, sigma="median", **kw).mi,
+        "TwoNN": M.twonn_intrinsic_dimension(Z),
+        "kNN_acc": M.knn_accuracy(Z, y, k=20),
+        "probe_acc": M.linear_probe_accuracy(Z, y),
+        "NC1": M.nc1(Z, y),
+    }
+    assert sorted(direct) == sorted(peers)
+    for name, value in direct.items():
+        assert got[name] == pytest.approx(value, abs=1e-10), name
 
 
 def test_measure_layer_computes_only_what_is_asked(data):

@@ -7,9 +7,7 @@ import pandas as pd
 
 from ..pipeline.aggregate import with_accuracy
 from ..pipeline.measure import ACCURACY_LAYER
-
-LABELS = {"DSE": "DSE(Z)", "CSE": "CSE(Z)", "DSMI_Y": "DSMI(Z; Y)", "CSMI_Y": "CSMI(Z; Y)",
-          "DSMI_X": "DSMI(Z; X)", "CSMI_X": "CSMI(Z; X)", "accuracy": "accuracy"}
+from ..pipeline.registry import MEASURES
 
 
 def _select(table: pd.DataFrame, metric: str, t, layer: str) -> pd.DataFrame:
@@ -22,11 +20,11 @@ def _select(table: pd.DataFrame, metric: str, t, layer: str) -> pd.DataFrame:
 
 
 def _label(metric: str) -> str:
-    return LABELS.get(metric, metric)  # custom measures by their name
+    return MEASURES[metric].label if metric in MEASURES else metric  # custom ones by name
 
 
 def _ylabel(metric: str, t) -> str:
-    unit = " [bits]" if metric in LABELS and metric != "accuracy" else ""
+    unit = " [bits]" if metric in MEASURES and MEASURES[metric].unit == "bits" else ""
     return _label(metric) + unit + ("" if t is None else f", t = {t:g}")
 
 

@@ -1,51 +1,68 @@
-"""The measures of one checkpoint (study S1): DSE(Z), CSE(Z), DSMI(Z; Y),
-CSMI(Z; Y), DSMI(Z; X), CSMI(Z; X) per layer, plus accuracy, as tidy rows
-(layer, metric, t, value). Settings come from ``conf/metrics/``; your own
+"""The measures of one checkpoint (study S1) per layer, plus accuracy, as tidy rows
+(layer, metric, t, value). Which measures exist, what they need and how each is computed
+is :mod:`repscope.pipeline.registry`; the settings come from ``conf/metrics/``; your own
 measures are functions listed in ``metrics.custom``.
 
-The diffusion measures of a layer share one distance matrix and bandwidth,
-and every t comes from the same spectra
-(:func:`repscope.metrics.diffusion_spectral_measures`); X enters through its
-cluster assignment, computed once per dataset."""
+The diffusion measures of a layer share one distance matrix and bandwidth, and every t
+comes from the same spectra (:func:`repscope.metrics.diffusion_spectral_measures`); X
+enters through its cluster assignment, computed once per dataset."""
 from __future__ import annotations
 
+import importlib
 import numbers
 
 import numpy as np
 
 from .._validate import check_choice, check_positive
-from ..metrics import (classic_shannon_entropy, classic_shannon_mutual_information,
-                       diffusion_spectral_measures)
+from ..metrics import diffusion_spectral_measures
 from ..metrics.sampling import SAMPLING
 from ..spectral import BACKENDS, BANDWIDTH_RULES, DTYPES
 from ..spectral.solver import Solver
+from .registry import MEASURES, SPECTRAL, Measure, custom
 
-MEASURES = ("DSE", "CSE", "DSMI_Y", "CSMI_Y", "DSMI_X", "CSMI_X", "accuracy")
-SPECTRAL = ("DSE", "DSMI_Y", "DSMI_X")  # these depend on the diffusion time t
 ACCURACY_LAYER = "penultimate"  # accuracy is reported once per epoch, on this layer's row
+ADJACENCY = ("gaussian", "anisotropic", "knn")
 
 
-def custom_measures(m) -> dict:
-    """{name: function} of ``metrics.custom`` ("package.module:function" specs)."""
-    from ..cli import resolve
-
+def custom_measures(m) -> dict[str, Measure]:
+    """{name: registry entry} of ``metrics.custom`` ("package.module:function" specs)."""
     out = {}
     for name, spec in (m.get("custom") or {}).items():
         if name in MEASURES:
             raise ValueError(f"metrics.custom: {name!r} is a built-in measure; choose another name")
         if not isinstance(spec, str) or spec.count(":") != 1:
             raise ValueError(f"metrics.custom.{name} must be 'package.module:function'; got {spec!r}")
+        module, func = spec.split(":")
         try:
-            out[name] = resolve(spec)
+            out[name] = custom(name, getattr(importlib.import_module(module), func))
         except (ImportError, AttributeError) as err:
             raise ValueError(f"metrics.custom.{name}: cannot import {spec!r} ({err})") from None
     return out
 
 
+def measure_registry(m) -> dict[str, Measure]:
+    """The built-in measures and this experiment's custom ones."""
+    return {**MEASURES, **custom_measures(m)}
+
+
+def _validate_peers(p) -> None:
+    for key in ("ksg_k", "knn_k", "n_folds"):
+        check_positive(p[key], f"metrics.peers.{key}", integer=True)
+    check_positive(p.probe_C, "metrics.peers.probe_C")
+    check_choice(p.adjacency, "metrics.peers.adjacency", ADJACENCY)
+    allowed = {"hidden", "steps", "batch_size", "lr"}
+    unknown = sorted(set(p.neural) - allowed)
+    if unknown:
+        raise ValueError(f"metrics.peers.neural: unknown key(s) {unknown}; allowed: {sorted(allowed)}")
+    for key in ("hidden", "steps", "batch_size"):
+        check_positive(p.neural[key], f"metrics.peers.neural.{key}", integer=True)
+    check_positive(p.neural.lr, "metrics.peers.neural.lr")
+
+
 def validate_metrics(m) -> None:
     """Check ``cfg.metrics`` before any work; ValueError naming the key."""
     measures = list(m.measures)
-    allowed = list(MEASURES) + list(custom_measures(m))
+    allowed = list(measure_registry(m))
     bad = [x for x in measures if x not in allowed]
     if not measures or bad:
         raise ValueError(f"metrics.measures: unknown measure(s) {bad or measures}; "
@@ -69,6 +86,7 @@ def validate_metrics(m) -> None:
     if isinstance(m.seed, bool) or not isinstance(m.seed, numbers.Integral):
         raise ValueError(f"metrics.seed must be an integer; got {m.seed!r}")
     check_choice(m.sampling, "metrics.sampling", SAMPLING)
+    _validate_peers(m.peers)
     solver(m)
     check_choice(m.backend, "metrics.backend", BACKENDS)
     check_choice(m.dtype, "metrics.dtype", DTYPES)
@@ -102,29 +120,24 @@ def resolve_device(m) -> str:
 def measure_layer(Z, labels, x_clusters, m, device: str = "cpu") -> list[dict]:
     """Rows {metric, t, value} of the requested ``m.measures`` (minus accuracy)
     for one layer's Z [N, D], the labels Y [N] and the clusters of X [N]."""
-    wanted = set(m.measures)
-    sampling = dict(seed=m.seed, sampling=m.sampling, max_n=m.max_n)
+    wanted = list(m.measures)
     refs = {"DSMI_Y": labels, "DSMI_X": x_clusters}
     rows = []
-    if wanted & set(SPECTRAL):
+    if set(wanted) & set(SPECTRAL):
         ts = [float(t) for t in m.t]
         values = diffusion_spectral_measures(
             Z, {k: v for k, v in refs.items() if k in wanted}, sigma=m.sigma, t=ts,
             dse="DSE" in wanted, n_repetitions=m.n_repetitions, knn_k=m.knn_k, backend=m.backend,
-            dtype=m.dtype, device=device, solver=solver(m), **sampling)
+            dtype=m.dtype, device=device, solver=solver(m), seed=m.seed, sampling=m.sampling,
+            max_n=m.max_n)
         rows += [{"metric": k, "t": t, "value": float(v)} for k in SPECTRAL if k in values
                  for t, v in zip(ts, values[k])]
-    if "CSE" in wanted:
-        rows.append({"metric": "CSE", "t": np.nan,
-                     "value": classic_shannon_entropy(Z, m.cse_bins, **sampling)})
-    for name, ref in (("CSMI_Y", labels), ("CSMI_X", x_clusters)):
-        if name in wanted:
-            mi = classic_shannon_mutual_information(
-                Z, clusters=ref, num_bins_per_dim=m.cse_bins, n_repetitions=m.n_repetitions, **sampling).mi
-            rows.append({"metric": name, "t": np.nan, "value": float(mi)})
-    for name, fn in custom_measures(m).items():
-        if name in wanted:
-            rows.append({"metric": name, "t": np.nan, "value": float(fn(Z, labels, x_clusters))})
+    registry = measure_registry(m)
+    for name in wanted:
+        compute = registry[name].compute
+        if compute is not None:
+            rows.append({"metric": name, "t": np.nan,
+                         "value": float(compute(Z, labels, x_clusters, m, device))})
     return rows
 
 

@@ -1,0 +1,163 @@
+"""The per-checkpoint measures of the pipeline, in one place: each entry's name (the
+``metric`` column of the tidy table and the name listed in ``conf/metrics: measures``), the
+label its figures show, its unit, what it needs, whether it depends on the diffusion time t,
+and how one layer's value is computed with the experiment's ``metrics`` settings
+(``docs/measures.md`` defines them). A user's measure (``metrics.custom``) becomes an entry
+of the same kind, so the measure job, the validation and the figures all read this table.
+
+DSE, DSMI_Y and DSMI_X share one distance matrix, bandwidth and spectrum per layer, so they
+have no ``compute`` of their own: :func:`repscope.pipeline.measure.measure_layer` computes
+them together. ``accuracy`` is read from the embedding file."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+import numpy as np
+
+NEEDS = ("Z", "labels", "x_clusters")
+
+
+@dataclass(frozen=True)
+class Measure:
+    """One per-checkpoint measure. ``compute(Z, labels, x_clusters, m, device) -> float``
+    (``m`` = the ``metrics`` settings); ``None`` for the jointly computed spectral measures
+    and for accuracy. ``unit``: ``"bits"``, or ``""`` for counts, dimensions and accuracies."""
+
+    name: str
+    label: str
+    needs: tuple[str, ...] = ("Z",)
+    unit: str = "bits"
+    per_t: bool = False
+    compute: Callable | None = None
+
+
+def _sampling(m) -> dict:
+    return dict(seed=m.seed, sampling=m.sampling, max_n=m.max_n)
+
+
+def _spectral(m, device) -> dict:
+    return dict(backend=m.backend, dtype=m.dtype, device=device, **_sampling(m))
+
+
+def _cse(Z, labels, x_clusters, m, device):
+    from ..metrics import classic_shannon_entropy
+
+    return classic_shannon_entropy(Z, m.cse_bins, **_sampling(m))
+
+
+def _csmi(reference):
+    def compute(Z, labels, x_clusters, m, device):
+        from ..metrics import classic_shannon_mutual_information
+
+        ref = labels if reference == "labels" else x_clusters
+        return classic_shannon_mutual_information(
+            Z, clusters=ref, num_bins_per_dim=m.cse_bins, n_repetitions=m.n_repetitions,
+            **_sampling(m)).mi
+    return compute
+
+
+def _ksg(Z, labels, x_clusters, m, device):
+    from ..metrics import ksg_mutual_information
+
+    return ksg_mutual_information(Z, labels, k=m.peers.ksg_k, reference_type="discrete",
+                                  seed=m.seed, device=device)
+
+
+def _neural(kind):
+    def compute(Z, labels, x_clusters, m, device):
+        from ..metrics import infonce_mutual_information, mine_mutual_information
+
+        fn = mine_mutual_information if kind == "mine" else infonce_mutual_information
+        return fn(Z, labels, reference_type="discrete", seed=m.seed, device=device,
+                  **m.peers.neural)
+    return compute
+
+
+def _von_neumann(Z, labels, x_clusters, m, device):
+    from ..metrics import von_neumann_entropy
+
+    return von_neumann_entropy(Z, sigma=m.sigma, backend="torch", device=device)
+
+
+def _rankme(Z, labels, x_clusters, m, device):
+    from ..metrics import effective_rank
+
+    return effective_rank(Z)
+
+
+def _dmee(Z, labels, x_clusters, m, device):
+    from ..metrics import matrix_entry_entropy
+
+    return matrix_entry_entropy(Z, m.sigma, knn_k=m.knn_k, **_spectral(m, device))
+
+
+def _ase(Z, labels, x_clusters, m, device):
+    from ..metrics import adjacency_spectral_entropy
+
+    return adjacency_spectral_entropy(Z, m.sigma, kind=m.peers.adjacency, knn=m.knn_k,
+                                      **_spectral(m, device))
+
+
+def _asmi(Z, labels, x_clusters, m, device):
+    from ..metrics import adjacency_spectral_mutual_information
+
+    return adjacency_spectral_mutual_information(
+        Z, clusters=labels, sigma=m.sigma, kind=m.peers.adjacency, knn=m.knn_k,
+        n_repetitions=m.n_repetitions, **_spectral(m, device)).mi
+
+
+def _twonn(Z, labels, x_clusters, m, device):
+    from ..metrics import twonn_intrinsic_dimension
+
+    return twonn_intrinsic_dimension(Z)
+
+
+def _knn_acc(Z, labels, x_clusters, m, device):
+    from ..metrics import knn_accuracy
+
+    return knn_accuracy(Z, labels, k=m.peers.knn_k, n_folds=m.peers.n_folds, seed=m.seed)
+
+
+def _probe_acc(Z, labels, x_clusters, m, device):
+    from ..metrics import linear_probe_accuracy
+
+    return linear_probe_accuracy(Z, labels, C=m.peers.probe_C, n_folds=m.peers.n_folds,
+                                 seed=m.seed)
+
+
+def _nc1(Z, labels, x_clusters, m, device):
+    from ..metrics import nc1
+
+    return nc1(np.asarray(Z, dtype=np.float64), labels)
+
+
+_BUILTIN = (
+    Measure("DSE", "DSE(Z)", per_t=True),
+    Measure("CSE", "CSE(Z)", compute=_cse),
+    Measure("DSMI_Y", "DSMI(Z; Y)", ("Z", "labels"), per_t=True),
+    Measure("CSMI_Y", "CSMI(Z; Y)", ("Z", "labels"), compute=_csmi("labels")),
+    Measure("DSMI_X", "DSMI(Z; X)", ("Z", "x_clusters"), per_t=True),
+    Measure("CSMI_X", "CSMI(Z; X)", ("Z", "x_clusters"), compute=_csmi("x_clusters")),
+    Measure("accuracy", "accuracy", unit=""),
+    Measure("KSG_Y", "KSG I(Z; Y)", ("Z", "labels"), compute=_ksg),
+    Measure("MINE_Y", "MINE I(Z; Y)", ("Z", "labels"), compute=_neural("mine")),
+    Measure("InfoNCE_Y", "InfoNCE I(Z; Y)", ("Z", "labels"), compute=_neural("infonce")),
+    Measure("VNE", "von Neumann entropy", compute=_von_neumann),
+    Measure("RankMe", "RankMe effective rank", unit="", compute=_rankme),
+    Measure("DMEE", "DMEE(Z)", compute=_dmee),
+    Measure("ASE", "adjacency spectral entropy", compute=_ase),
+    Measure("ASMI_Y", "ASMI(Z; Y)", ("Z", "labels"), compute=_asmi),
+    Measure("TwoNN", "TwoNN intrinsic dimension", unit="", compute=_twonn),
+    Measure("kNN_acc", "k-NN accuracy", ("Z", "labels"), unit="", compute=_knn_acc),
+    Measure("probe_acc", "linear-probe accuracy", ("Z", "labels"), unit="", compute=_probe_acc),
+    Measure("NC1", "NC1", ("Z", "labels"), unit="", compute=_nc1),
+)
+MEASURES: dict[str, Measure] = {m.name: m for m in _BUILTIN}
+SPECTRAL = tuple(name for name, m in MEASURES.items() if m.per_t)  # computed together, per t
+
+
+def custom(name: str, fn: Callable) -> Measure:
+    """The entry of a user's measure ``fn(Z [N, D], labels [N], x_clusters [N]) -> float``."""
+    return Measure(name, name, NEEDS, unit="",
+                   compute=lambda Z, labels, x_clusters, m, device: fn(Z, labels, x_clusters))
