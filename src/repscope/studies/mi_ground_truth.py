@@ -1,0 +1,111 @@
+"""mi_ground_truth — the MI estimators against a known answer in representation-sized spaces
+(``docs/studies.md``): K-class mixtures whose I(Z; Y) is computed from the exact posterior
+(:mod:`repscope.data.mixtures`), from 0 to log2 K bits by the class separation, through
+invertible transforms, padded with nuisance coordinates and rotated into D dimensions.
+Three sweeps (``sweeps``): the separation (true MI), the dimension and the sample size.
+Every estimator of the ``estimators`` table (the T5 form) is rated by its bias and spread."""
+from __future__ import annotations
+
+import time
+
+import pandas as pd
+from omegaconf import OmegaConf
+
+from ..data.mixtures import Mixture, labelled_mixture, mixture_mutual_information
+from ._common import cell_rng, grid, line_grid
+from .t5 import estimators
+
+
+def _truths(s) -> dict:
+    """{(separation, transform): (MI, standard error)} of every mixture the sweeps use."""
+    out = {}
+    for sweep in s.sweeps.values():
+        for sep in sweep.separations:
+            for kind in sweep.transforms:
+                key = (float(sep), kind)
+                if key not in out:
+                    out[key] = mixture_mutual_information(
+                        _mixture(s, sep, kind), n_samples=s.truth_samples, seed=s.seed)
+    return out
+
+
+def _estimators(s) -> dict:
+    """The estimators of the table that ``use`` lists (null: all of them)."""
+    if s.use is None:
+        return estimators(s)
+    unknown = sorted(set(s.use) - set(s.estimators))
+    if unknown:
+        raise ValueError(f"study.use: unknown estimator(s) {unknown}; valid: {sorted(s.estimators)}")
+    chosen = OmegaConf.create({"estimators": {k: s.estimators[k] for k in s.use},
+                               "device": s.device})
+    return estimators(chosen)
+
+
+def _mixture(s, separation, kind) -> Mixture:
+    return Mixture(s.classes, float(separation), s.latent_noise,
+                   s.student_dof if kind == "student" else None)
+
+
+def run(cfg) -> pd.DataFrame:
+    s = cfg.study
+    fns = _estimators(s)
+    truths = _truths(s)
+    rows = []
+    for p, (part, sweep) in enumerate(s.sweeps.items()):
+        cells = grid(f"ground truth: {part}", rep=range(s.repetitions),
+                     separation=sweep.separations, transform=sweep.transforms, dim=sweep.dims,
+                     n_points=sweep.n_points)
+        for c in cells:
+            (r, _), (i, sep), (j, kind), (k, dim), (m, n) = (
+                c["rep"], c["separation"], c["transform"], c["dim"], c["n_points"])
+            rng = cell_rng(s.seed, p, r, i, j, k, m)
+            Z, y = labelled_mixture(_mixture(s, sep, kind), n, dim, kind,
+                                    nuisance_std=s.nuisance_std, spiral_speed=s.spiral_speed,
+                                    seed=rng)
+            truth, truth_se = truths[(float(sep), kind)]
+            seed = int(rng.integers(2**31))
+            for name, f in fns.items():
+                start = time.perf_counter()
+                value = f(Z, y, seed)
+                rows.append(dict(part=part, separation=float(sep), transform=kind, dim=dim,
+                                 n_points=n, rep=r, truth=truth, truth_se=truth_se,
+                                 estimator=name, value=value, error=value - truth,
+                                 seconds=time.perf_counter() - start))
+    return pd.DataFrame(rows)
+
+
+def rating(df: pd.DataFrame) -> pd.DataFrame:
+    """Per sweep and estimator: mean bias (estimate - truth), the spread of the estimate over
+    repetitions (s.d., averaged over cells) and the mean absolute error, in bits."""
+    cells = ["part", "estimator", "separation", "transform", "dim", "n_points"]
+    per_cell = df.groupby(cells).agg(bias=("error", "mean"), spread=("value", "std"),
+                                     abs_error=("error", lambda e: e.abs().mean()))
+    return per_cell.groupby(["part", "estimator"]).mean().reset_index()
+
+
+def draw_estimates(df):
+    d = df[df.part == "separation"]
+    fig = line_grid(d, x="truth", hue="estimator", style="estimator", col="transform",
+                    ylabel="estimated I(Z; Y) (bits)")
+    for ax in fig.axes:
+        lim = [0, float(d.truth.max())]
+        ax.plot(lim, lim, ls="--", color="grey", lw=1)
+        ax.set_xlabel("true I(Z; Y) (bits)")
+    return fig
+
+
+def draw_error_vs_dimension(df):
+    return line_grid(df[df.part == "dimension"], x="dim", y="error", hue="estimator",
+                     style="estimator", col="transform", logx=True, hline=0.0,
+                     ylabel="estimate - truth (bits)")
+
+
+def draw_error_vs_sample_size(df):
+    return line_grid(df[df.part == "sample_size"], x="n_points", y="error", hue="estimator",
+                     style="estimator", col="transform", logx=True, hline=0.0,
+                     ylabel="estimate - truth (bits)")
+
+
+FIGURES = {"mi_ground_truth_estimates": draw_estimates,
+           "mi_ground_truth_error_vs_dimension": draw_error_vs_dimension,
+           "mi_ground_truth_error_vs_sample_size": draw_error_vs_sample_size}
