@@ -210,4 +210,19 @@ def test_s2_training_curves_come_from_the_aggregated_table(tmp_path, monkeypatch
     assert set(df.init) == {"conv std 1e-2", "conv std 1e-1"}  # mlp runs left out
     assert df[df.metric == "dse"].epoch.max() == 3 and df[df.metric == "accuracy"].epoch.max() == 5
     assert len(df[df.metric == "dse"]) == 2 * 4  # t = 2 rows left out
-    assert s2.FIGURES["s2_training"](df).axes[0].lines
+    fig = s2.FIGURES["s2_training"](df)
+    assert fig.axes[0].lines and fig.axes[1].lines
+    np.testing.assert_allclose(fig.axes[1].lines[0].get_ydata(), np.arange(6))  # accuracy = epoch
+
+
+def test_s2_training_figure_is_a_target_only_with_init_variant_runs():
+    import repscope.studies.s2 as s2
+
+    quick = study_targets(study_config("s2", ["experiment=quick"]), "quick")
+    assert "results/quick/figures/s2_dse_at_init.png" in quick
+    assert not [p for p in quick if "s2_training" in p]  # quick trains no init variants
+    s2q = study_targets(study_config("s2", ["experiment=s2_init_quick"]), "s2_init_quick")
+    assert "results/s2_init_quick/figures/s2_training.png" in s2q
+    init_only = pd.DataFrame([dict(part="init", dataset="digits", conv_std=0.1, t=1, value=1.0)])
+    with pytest.raises(ValueError, match="no training curves"):
+        s2.FIGURES["s2_training"](init_only)
