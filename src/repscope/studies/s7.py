@@ -60,26 +60,29 @@ def draw_ablation(df):
 
 
 def draw_modularity(df):
-    """Mean comparison per layer pair, untrained (first epoch) and trained (last)."""
+    """Mean comparison per layer pair (rows) and comparison
+    (columns), untrained (first epoch) and trained (last)."""
     import matplotlib.pyplot as plt
     import seaborn as sns
 
     d = df[df.metric.isin(list(COMPARISONS))]
+    pairs = list(dict.fromkeys(d.layer))  # as `repscope layers` lists them: by T1, then T2, in depth
     states = {"untrained": d.epoch.min(), "trained": d.epoch.max()}
-    tables = {name: (d[d.epoch == e].groupby(["metric", "layer"], sort=False).value.mean()
-                     .unstack("layer").reindex(list(COMPARISONS)).rename(index=COMPARISONS))
+    tables = {name: (d[d.epoch == e].groupby(["layer", "metric"]).value.mean().unstack("metric")
+                     .reindex(index=pairs, columns=list(COMPARISONS)))
               for name, e in states.items()}
     lim = max(float(np.nanmax(np.abs(t.to_numpy()))) for t in tables.values()) or 1.0
-    width = 1.4 * len(tables["trained"].columns) + 1.5
-    fig, axes = plt.subplots(1, 2, figsize=(3.5 + 2 * width, 3.4), sharey=True)
+    fig, axes = plt.subplots(1, 2, figsize=(10, 1.6 + 0.42 * len(pairs)), sharey=True)
     for ax, (name, table) in zip(axes, tables.items()):
-        sns.heatmap(table, ax=ax, cmap="RdBu_r", vmin=-lim, vmax=lim, annot=True, fmt=".3f",
-                    cbar=ax is axes[-1], cbar_kws={"label": "bits"})
+        sns.heatmap(table.rename(columns=lambda m: m.split("_")[-1]), ax=ax, cmap="RdBu_r",
+                    vmin=-lim, vmax=lim, annot=True, fmt=".3f", cbar=ax is axes[-1],
+                    cbar_kws={"label": "bits"})
         ax.set_title(f"{name} (epoch {states[name]})", fontsize=9)
-        ax.set_xlabel("layer pair (T1 > T2)")
-        ax.tick_params(axis="x", labelrotation=20, labelsize=8)
-        ax.set_ylabel("")
-    fig.tight_layout()
+        ax.set_xlabel("")
+        ax.set_ylabel("layer pair (T1 > T2)" if ax is axes[0] else "")
+        ax.tick_params(axis="y", labelrotation=0, labelsize=8)
+    fig.text(0.01, 0.005, "   ".join(COMPARISONS.values()), fontsize=7)
+    fig.tight_layout(rect=(0, 0.04, 1, 1))
     return fig
 
 
