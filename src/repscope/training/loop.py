@@ -19,7 +19,7 @@ from ..io import (checkpoint_path, embedding_path, export_path, link_export, sav
                   save_table, save_torch)
 from .context import RunContext, training_labels
 from .embedding import embed
-from .objectives import cross_entropy, nt_xent
+from .objectives import cross_entropy, simclr_loss
 from .schedule import warmup_cosine
 
 log = logging.getLogger(__name__)
@@ -80,7 +80,7 @@ class Trainer:
         if self.simclr:
             views = torch.cat([ctx.inputs(xb, self.augment, self.generator) for _ in range(2)])
             p = ctx.net.projector(ctx.net(views))
-            return nt_xent(p[:len(xb)], p[len(xb):], self.cfg.method.temperature)
+            return simclr_loss(p[:len(xb)], p[len(xb):], self.cfg.method)
         return cross_entropy(ctx.net.head(ctx.net(ctx.inputs(xb, self.augment, self.generator))), yb)
 
     def train_epoch(self) -> dict:
