@@ -131,3 +131,20 @@ def test_authors_views_blur_and_jitter_but_stay_images():
     plain = augment(x, light, (24, 24), False, torch.Generator().manual_seed(0))
     rough = [float((v[:, :, 1:] - v[:, :, :-1]).abs().mean()) for v in (plain, a)]
     assert rough[1] < rough[0]  # blur (p = 0.5) smooths the SimCLR views on average
+
+
+def test_stl10_epochs_are_ten_passes_and_other_datasets_one(tmp_path):
+    from repscope.training.loop import Trainer
+
+    assert compose(["dataset=stl10"]).dataset.passes_per_epoch == 10
+    assert compose(["dataset=cifar10"]).dataset.passes_per_epoch == 1
+    base = ["dataset=digits", "model=mlp", "model.widths=[8]", "train.batch_size=100",
+            "train.epochs=1", "train.warmup_epochs=0"]
+    one, two = (Trainer(validate(compose([*base, f"dataset.passes_per_epoch={p}"])), tmp_path / str(p))
+                for p in (1, 2))
+    n = len(one.y_train)
+    assert (one.steps_per_epoch, two.steps_per_epoch) == (n // 100, 2 * (n // 100))
+    two.train_epoch()
+    assert two.scheduler.last_epoch == 2 * (n // 100)  # every step of both passes was taken
+    with pytest.raises(ValueError, match="dataset.passes_per_epoch"):
+        validate(compose([*base, "dataset.passes_per_epoch=0"]))

@@ -42,7 +42,8 @@ class Trainer:
         self.y_train = training_labels(cfg, ctx.dataset).to(ctx.device)
         n = len(self.y_train)
         self.batch_size = min(tc.batch_size, n)
-        self.steps_per_epoch = n // self.batch_size
+        self.passes = cfg.dataset.passes_per_epoch  # STL-10: 10 passes per epoch, as the DSE authors
+        self.steps_per_epoch = self.passes * (n // self.batch_size)
         params = [p for name, p in ctx.net.named_parameters()
                   if not (self.simclr and name.startswith("head."))]
         self.optimizer = torch.optim.AdamW(params, lr=tc.lr, weight_decay=tc.weight_decay)
@@ -86,7 +87,9 @@ class Trainer:
     def train_epoch(self) -> dict:
         ctx, bs = self.ctx, self.batch_size
         ctx.net.train()
-        order = torch.randperm(len(self.y_train), generator=self.generator)
+        per_pass = (len(self.y_train) // bs) * bs
+        order = torch.cat([torch.randperm(len(self.y_train), generator=self.generator)[:per_pass]
+                           for _ in range(self.passes)])
         start, total_loss, total_acc = time.perf_counter(), 0.0, 0.0  # device tensors after step 1
         lr = self.optimizer.param_groups[0]["lr"]
         for i in range(self.steps_per_epoch):
