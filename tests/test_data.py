@@ -184,8 +184,8 @@ def test_augment_is_seeded_shaped_and_varies(shape):
 def test_full_crop_without_flip_is_identity():
     """crop_scale [1, 1] (no jitter) reproduces the input exactly: the affine
     grid maps output pixel centres onto input pixel centres."""
-    spec = {"image": {"crop_scale": [1.0, 1.0], "flip": False, "jitter": 0.0, "jitter_p": 0.0,
-                      "grayscale_p": 0.0},
+    spec = {"image": {"crop_scale": [1.0, 1.0], "flip": False, "jitter": 0.0, "hue": 0.0,
+                      "jitter_p": 0.0, "grayscale_p": 0.0, "blur_p": 0.0},
             "signal": {"crop_scale": [1.0, 1.0], "scale": 0.0, "noise": 0.0}}
     for shape in [(4, 1, 40), (4, 3, 8, 8)]:
         x = torch.rand(shape)

@@ -63,6 +63,8 @@ def test_layerwise_selection_checks_runs_and_epochs():
 
 
 @pytest.mark.parametrize("override, key", [("layers.measures=[NC2]", "layers.measures"),
+                                           ("layers.manifold.split=val", "layers.manifold.split"),
+                                           ("layers.modularity.pairs=some", "layers.modularity.pairs"),
                                            ("layers.nc1.splits=[val]", "layers.nc1.splits"),
                                            ("layers.manifold.n_t=0", "layers.manifold.n_t")])
 def test_bad_layer_settings_name_the_key(override, key, tmp_path):
@@ -84,7 +86,8 @@ def trained(tmp_path_factory):
                      f"out={layers_path(run_dir, epoch)}"]) == 0
     save_npz(clusters, clusters=ids[1:] % 3, sample_ids=ids[1:])
     with pytest.raises(ValueError, match="other samples than the evaluation subset"):
-        main(["layers", *TINY, f"clusters={clusters}", f"run_dir={run_dir}", "epoch=1",
+        main(["layers", *TINY, "layers.info_plane.split=test", f"clusters={clusters}",
+              f"run_dir={run_dir}", "epoch=1",
               f"out={root}/x.parquet"])
     return root, run_dir
 
@@ -100,18 +103,62 @@ def test_layers_command_writes_every_measure(trained):
         for layer in ("layer1", "penultimate"):
             assert set(per_layer) <= set(df[df.layer == layer].metric)
         assert df.value.notna().all()
-        assert set(df[df.metric.str.startswith("modularity")].layer) == {"layer1>penultimate"}
-        assert df[df.metric == "I_XT"].value.max() <= np.log2(60) + 1e-9
+        # every pair of layers, logits included (seed 003's notebook: fc1-fc2, fc2-fc3, fc1-fc3)
+        assert set(df[df.metric.str.startswith("modularity")].layer) == {
+            "layer1>penultimate", "layer1>logits", "penultimate>logits"}
+        # the information plane and the class manifolds come from the training split
+        assert set(df[df.metric.isin(["I_XT", "I_TY", "DSMI_Y", "MFT_capacity"])].split) == {"train"}
+        assert df[df.metric == "I_XT"].value.max() > np.log2(60) + 1  # more samples than the 60 evaluated
         assert set(df[df.layer == "input"].metric) == {"NC1", "MFT_capacity", "MFT_radius",
                                                        "MFT_dimension", "MFT_correlation", "MFT_removed"}
         assert df.groupby("layer").depth.first().to_dict() == {
-            "input": 0, "layer1": 1, "penultimate": 2, "layer1>penultimate": 1}
+            "input": 0, "layer1": 1, "penultimate": 2, "layer1>penultimate": 1, "layer1>logits": 1,
+            "penultimate>logits": 2}
     assert not first.metric.str.startswith("ablation").any()  # ablation: final epoch only
     assert "DSMI_X" not in set(first.metric) and "DSMI_X" in set(last.metric)
     kl = last[last.metric == "ablation_KL_neuron"]
     assert sorted(kl.groupby("layer").size().tolist()) == [8, 16]
     assert (last.metric == "ablation_KL_direction").sum() == 2 * 4
     assert (kl.value >= -1e-7).all()
+
+
+def test_mlp_nonlinearity_is_a_config_choice_tanh_for_szt():
+    (model,) = {run.model for run in load_plan("szt").runs}
+    szt = compose(["experiment=szt", "dataset=mnist1d", f"model={model}"])
+    assert szt.model.activation == "tanh"
+    net = build_network(szt, (1, 40), 2)
+    assert all(isinstance(getattr(net.encoder, b)[1], torch.nn.Tanh) for b in net.encoder.block_names)
+    relu = build_network(compose(["dataset=mnist1d", "model=mlp"]), (1, 40), 10)
+    assert isinstance(relu.encoder.layer1[1], torch.nn.ReLU)
+    with pytest.raises(ValueError, match="model.activation"):
+        validate(compose(["model=mlp", "model.activation=gelu"]))
+
+
+def test_modularity_pairs_every_layer_pair_or_neighbours():
+    from repscope.layerwise.compute import layer_pairs
+
+    names = ["layer1", "layer2", "penultimate", "logits"]
+    assert layer_pairs(names[:3], "all") == [("layer1", "layer2"), ("layer1", "penultimate"),
+                                             ("layer2", "penultimate")]
+    assert len(layer_pairs(names, "all")) == 6
+    assert layer_pairs(names, "consecutive") == list(zip(names[:-1], names[1:]))
+    lcfg = compose([]).layers
+    assert (lcfg.modularity.pairs, lcfg.modularity.logits) == ("all", True)
+    assert lcfg.manifold.split == lcfg.info_plane.split == "train"
+
+
+@pytest.mark.slow
+def test_test_split_options_measure_the_evaluation_subset(trained, tmp_path):
+    _, run_dir = trained
+    out = tmp_path / "e1.parquet"
+    assert main(["layers", *TINY, "layers.measures=[MFT,info_plane,modularity]",
+                 "layers.manifold.split=test", "layers.info_plane.split=test",
+                 "layers.modularity.pairs=consecutive", "layers.modularity.logits=false",
+                 f"run_dir={run_dir}", "epoch=1", f"out={out}"]) == 0
+    df = pd.read_parquet(out)
+    assert set(df[df.metric.isin(["I_XT", "MFT_capacity"])].split) == {"test"}
+    assert df[df.metric == "I_XT"].value.max() <= np.log2(60) + 1e-9
+    assert set(df[df.metric.str.startswith("modularity")].layer) == {"layer1>penultimate"}
 
 
 @pytest.mark.slow
@@ -144,5 +191,12 @@ def test_layerwise_studies_and_figures(trained, name, tmp_path):
         fig = draw(df)
         fig.savefig(tmp_path / f"{figname}.png")
         assert fig.axes
+    if name == "s7":  # the output-entropy change is drawn below the KL curve, sorted
+        fig = module.FIGURES["s7_ablation_curves"](df)
+        last = df[(df.epoch == 1) & (df.layer == "layer1")]
+        for ax, metric in zip(fig.axes[:: len(fig.axes) // 2], ("KL", "dH")):
+            want = np.sort(last[last.metric == f"ablation_{metric}_neuron"].value.to_numpy())[::-1]
+            got = ax.lines[0].get_ydata()
+            np.testing.assert_allclose(got, np.maximum(want, 1e-12) if metric == "KL" else want)
     with pytest.raises(ValueError, match="no experiment.layerwise block"):
         module.run(study_config(name, TINY, results_dir=root))

@@ -104,24 +104,62 @@ def test_s3_correlates_pipeline_measures_with_accuracy(tmp_path):
     assert study_needs("s3", "quick") == ["results/quick/tables/metrics.parquet"]
 
 
-def test_s3_timm_path_on_a_tiny_image_folder(tmp_path):
+def _image_folder(root, sizes=((40, 52), (52, 40))):
     from PIL import Image
 
     rng = np.random.default_rng(0)
     for c in range(3):
-        (tmp_path / "img" / f"c{c}").mkdir(parents=True)
+        (root / f"c{c}").mkdir(parents=True)
         for i in range(4):
-            pixels = (rng.random((40, 52, 3)) * 90 + 80 * c).astype(np.uint8)
-            Image.fromarray(pixels).save(tmp_path / "img" / f"c{c}" / f"{i}.png")
-    models = "[{model: test_resnet, top1: 70.0, top5: 90.0}, {model: test_vit, top1: 60.0}, " \
-             "{model: test_convnext, top1: 65.0}]"
-    df = run_study("s3", "study.source=timm", f"study.timm.image_dir={tmp_path / 'img'}",
-                   "study.timm.pretrained=false", "study.timm.n_images=9", "study.timm.n_crops=2",
-                   "study.timm.x_clusters=3", "study.timm.x_size=16", f"study.timm.models={models}")
+            pixels = (rng.random((*sizes[i % len(sizes)], 3)) * 90 + 80 * c).astype(np.uint8)
+            Image.fromarray(pixels).save(root / f"c{c}" / f"{i}.png")
+    return root
+
+
+def test_s3_timm_path_on_a_tiny_image_folder(tmp_path):
+    from scipy import stats
+
+    folder = _image_folder(tmp_path / "img")
+    models = "[{model: test_resnet, top1: 70.0, top5: 90.0}, {model: test_vit, top1: 60.0, top5: 85.0}, " \
+             "{model: test_convnext, top1: 65.0, top5: 80.0}]"
+    common = ["study.source=timm", f"study.timm.image_dir={folder}", "study.timm.pretrained=false",
+              "study.timm.n_images=12", "study.timm.x_clusters=3", "study.timm.x_size=16",
+              f"study.timm.models={models}"]
+    df = run_study("s3", *common)  # the authors' view: one centre crop per image
     pts = df[df.statistic == "point"]
     assert sorted(pts.item.unique()) == ["test_convnext", "test_resnet", "test_vit"]
     assert pts.value.notna().all() and len(pts) == 9
-    assert df[df.statistic == "pearson"].value.between(-1, 1).all()
+    corr = df[df.statistic != "point"].set_index(["group", "measure", "target", "statistic"]).value
+    assert set(df[df.statistic == "spearman"].target) == {"top1", "top5"}  # top-5 as well as top-1
+    d = pts[pts.measure == "DSE(Z)"]
+    assert corr["imagenet", "DSE(Z)", "top5", "pearson"] == pytest.approx(
+        stats.pearsonr(d.value, d.top5)[0], abs=1e-12)
+    fig = load_study("s3").FIGURES["s3_measures_vs_accuracy"](df)
+    assert len(fig.axes) == 2 * 3  # top-1 and top-5 rows x three measures
+    np.testing.assert_allclose(fig.axes[3].collections[0].get_offsets()[:, 1], d.top5.to_numpy())
+    only_top1 = run_study("s3", *common, "study.timm.crop=random_resized", "study.timm.n_crops=2",
+                          "study.timm.models=[{model: test_resnet, top1: 70.0}, "
+                          "{model: test_vit, top1: 60.0}, {model: test_convnext, top1: 65.0}]")
+    assert set(only_top1[only_top1.statistic == "pearson"].target) == {"top1"}
+    with pytest.raises(ValueError, match="study.timm.crop"):
+        run_study("s3", *common, "study.timm.crop=five")
+
+
+def test_s3_center_view_is_resize_then_center_crop(tmp_path):
+    import torch
+    from torchvision.transforms import InterpolationMode
+    from torchvision.transforms import functional as TF
+
+    from repscope.studies.pretrained import crop_batch, list_images, load_crops
+
+    paths, _, _ = list_images(_image_folder(tmp_path / "img", sizes=((40, 60), (60, 40))), 4, 0)
+    items = [(TF.gaussian_blur(im, 9, 3.0), boxes) for im, boxes in load_crops(paths, 3, 0, crop="center")]
+    assert all(len(boxes) == 1 for _, boxes in items)
+    got = crop_batch(items, 20, interpolation="bicubic")
+    want = torch.stack([TF.center_crop(TF.resize(im, 20, InterpolationMode.BICUBIC, antialias=True), 20)
+                        for im, _ in items]).float() / 255
+    assert (got - want).abs().max() < 0.02  # the same view (up to uint8 rounding)
+    assert len(load_crops(paths, 3, 0, crop="random_resized")[0][1]) == 3
 
 
 def test_study_and_figure_commands_write_table_and_figures(tmp_path, monkeypatch):
@@ -210,4 +248,19 @@ def test_s2_training_curves_come_from_the_aggregated_table(tmp_path, monkeypatch
     assert set(df.init) == {"conv std 1e-2", "conv std 1e-1"}  # mlp runs left out
     assert df[df.metric == "dse"].epoch.max() == 3 and df[df.metric == "accuracy"].epoch.max() == 5
     assert len(df[df.metric == "dse"]) == 2 * 4  # t = 2 rows left out
-    assert s2.FIGURES["s2_training"](df).axes[0].lines
+    fig = s2.FIGURES["s2_training"](df)
+    assert fig.axes[0].lines and fig.axes[1].lines
+    np.testing.assert_allclose(fig.axes[1].lines[0].get_ydata(), np.arange(6))  # accuracy = epoch
+
+
+def test_s2_training_figure_is_a_target_only_with_init_variant_runs():
+    import repscope.studies.s2 as s2
+
+    quick = study_targets(study_config("s2", ["experiment=quick"]), "quick")
+    assert "results/quick/figures/s2_dse_at_init.png" in quick
+    assert not [p for p in quick if "s2_training" in p]  # quick trains no init variants
+    s2q = study_targets(study_config("s2", ["experiment=s2_init_quick"]), "s2_init_quick")
+    assert "results/s2_init_quick/figures/s2_training.png" in s2q
+    init_only = pd.DataFrame([dict(part="init", dataset="digits", conv_std=0.1, t=1, value=1.0)])
+    with pytest.raises(ValueError, match="no training curves"):
+        s2.FIGURES["s2_training"](init_only)

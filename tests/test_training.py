@@ -64,7 +64,8 @@ def test_nt_xent_matches_direct_formula(rng):
     ("train.optimizer=lbfgs", "train.optimizer"), ("train.momentum=1.5", "train.momentum"),
     ("model.name=transformer", "model.name"), ("model.widths=[]", "model.widths"),
     ("model.init.conv_std=-1", "model.init.conv_std"), ("method.name=byol", "method.name"),
-    ("method.augment.image.crop_scale=[0.5,2]", "method.augment.image.crop_scale"), ("seed=x", "seed")])
+    ("method.augment.image.crop_scale=[0,1]", "method.augment.image.crop_scale"),
+    ("method.augment.signal.crop_scale=[0.5,2]", "method.augment.signal.crop_scale"), ("seed=x", "seed")])
 def test_bad_values_fail_before_work_naming_the_key(override, key, tmp_path):
     extra = ["method=simclr"] if override.startswith("method.augment") else []
     with pytest.raises(ValueError, match=key.replace(".", r"\.")):

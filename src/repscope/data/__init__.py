@@ -28,6 +28,7 @@ def validate(dcfg) -> None:
     check_choice(dcfg.name, "dataset.name", DATASETS)
     for key in ("eval_n", "x_size", "img_size"):
         _optional_positive(dcfg.get(key), f"dataset.{key}")
+    check_positive(dcfg.passes_per_epoch, "dataset.passes_per_epoch", integer=True)
     check_choice(dcfg.get("channels"), "dataset.channels", [None, 1, 3])
     check_choice(dcfg.get("download"), "dataset.download", [True, False])
     check_choice(dcfg.get("flip"), "dataset.flip", [True, False])

@@ -15,6 +15,7 @@ from .._validate import check_choice, check_positive
 
 MEASURES = ("NC1", "DIB", "MFT", "info_plane", "ablation", "modularity")
 SPLITS = ("train", "test")
+PAIRS = ("all", "consecutive")
 COLUMNS = ["layer", "depth", "metric", "split", "unit", "t", "value"]
 
 
@@ -45,6 +46,12 @@ def validate_layers(lcfg) -> None:
     for key in ("examples_per_class", "n_t", "n_reps", "max_iter"):
         check_positive(lcfg.manifold[key], f"layers.manifold.{key}", integer=True)
     check_choice(lcfg.manifold.subspace, "layers.manifold.subspace", ("samples", "rank"))
+    check_choice(lcfg.manifold.split, "layers.manifold.split", SPLITS)
+    check_choice(lcfg.info_plane.split, "layers.info_plane.split", SPLITS)
+    if lcfg.info_plane.n_train is not None:
+        check_positive(lcfg.info_plane.n_train, "layers.info_plane.n_train", integer=True)
+    check_choice(lcfg.modularity.pairs, "layers.modularity.pairs", PAIRS)
+    check_choice(lcfg.modularity.logits, "layers.modularity.logits", (True, False))
     for key in ("num_bins", "subset_size", "n_subsets"):
         check_positive(lcfg.modularity[key], f"layers.modularity.{key}", integer=True)
     check_positive(lcfg.info_plane.num_bins, "layers.info_plane.num_bins", integer=True)

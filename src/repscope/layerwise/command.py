@@ -16,6 +16,8 @@ def layers(argv) -> None:
     from tqdm.auto import tqdm
 
     from ..config import parse_command
+    from ..data import stratified_subset
+    from ..models import PENULTIMATE
     from ..io import checkpoint_path, save_table
     from ..training.context import RunContext
     from . import COLUMNS, validate_layers
@@ -46,19 +48,32 @@ def layers(argv) -> None:
         wanted.discard("modularity")
     ids = ctx.eval_ids
     x_eval, y_eval = ctx.dataset.x_test[ids], ctx.dataset.y_test[ids].numpy()
+    on_eval = {"modularity"} | {m for m, c in (("MFT", L.manifold), ("info_plane", L.info_plane))
+                                if c.split == "test"}
     feats = {n: v.cpu().numpy() for n, v in C.collect(ctx, x_eval, with_input).items()} \
-        if wanted & {"MFT", "info_plane", "modularity"} else {}
-    dsmi, x_clusters = (_dsmi_settings(cfg, own.get("clusters"), ids)
+        if wanted & on_eval else {}
+    if "modularity" in wanted and L.modularity.logits:
+        feats[C.LOGITS] = C.logits_of(ctx, feats[PENULTIMATE])
+    mft = _split_data(ctx, L.manifold.split, with_input, (x_eval, y_eval, feats),
+                      lambda y: C.per_class_sample(y, L.manifold.examples_per_class, L.seed)) \
+        if "MFT" in wanted else None
+    plane = _split_data(ctx, L.info_plane.split, names, (x_eval, y_eval, feats),
+                        lambda y: stratified_subset(y, L.info_plane.n_train, L.seed,
+                                                    "layers.info_plane.n_train")) \
+        if "info_plane" in wanted else None
+    dsmi, x_clusters = (_dsmi_settings(cfg, own.get("clusters"), ids, plane, L.info_plane.split)
                         if "info_plane" in wanted and L.info_plane.dsmi else (None, None))
+    pairs = [*names, C.LOGITS] if L.modularity.logits else names
     steps = {
         "NC1": lambda: C.nc1_rows(ctx, with_input, depth, L.nc1),
         "DIB": lambda: C.dib_rows(ctx, names, depth, L.dib, L.seed),
-        "MFT": lambda: C.manifold_rows(feats, y_eval, with_input, depth, L.manifold, L.seed),
+        "MFT": lambda: C.manifold_rows(mft[2], mft[1], with_input, depth, L.manifold, L.seed),
         "info_plane": lambda: C.info_plane_rows(
-            feats, y_eval, x_eval.reshape(len(ids), -1).cpu().numpy(), names, depth, L.info_plane,
-            dsmi, x_clusters),
+            plane[2], plane[1], plane[0].reshape(len(plane[0]), -1).cpu().numpy(), names, depth,
+            L.info_plane, dsmi, x_clusters),
         "ablation": lambda: C.ablation_rows(ctx, ctx.inputs(x_eval), names, depth, L.ablation, L.seed),
-        "modularity": lambda: C.modularity_rows(feats, names, depth, L.modularity, L.seed),
+        "modularity": lambda: C.modularity_rows(feats, pairs, {**depth, C.LOGITS: len(depth)},
+                                                L.modularity, L.seed),
     }
     rows = []
     for name in tqdm([m for m in steps if m in wanted], desc=f"epoch {epoch}", unit="measure"):
@@ -67,15 +82,38 @@ def layers(argv) -> None:
     save_table(pd.DataFrame(rows, columns=COLUMNS), own["out"])
 
 
-def _dsmi_settings(cfg, clusters, ids):
-    """The experiment's metrics settings restricted to DSMI(T; Y) and, with the
-    clustered inputs of the evaluation subset, DSMI(T; X); and those clusters."""
+def _split_data(ctx, split, names, eval_data, pick):
+    """(inputs, labels, {layer: features}) of a measure's split: the evaluation
+    subset's (``eval_data``) for ``test``; for ``train``, the training samples
+    ``pick(labels)`` chooses."""
+    if split == "test":
+        return eval_data
+    ids = pick(ctx.dataset.y_train.numpy())
+    x = ctx.dataset.x_train[ids]
+    from . import compute as C
+
+    return x, ctx.dataset.y_train[ids].numpy(), {n: v.cpu().numpy()
+                                                for n, v in C.collect(ctx, x, names).items()}
+
+
+def _dsmi_settings(cfg, clusters, ids, plane, split):
+    """The experiment's metrics settings restricted to DSMI(T; Y) and, with
+    clustered inputs, DSMI(T; X); and the clusters of the information plane's
+    inputs: the evaluation subset's (from the ``clusters`` file) or, on the
+    training split, the training inputs clustered here as `repscope clusters`
+    clusters the evaluation inputs."""
     from omegaconf import OmegaConf
 
     from ..pipeline.measure import resolve_device, validate_metrics
 
     x_clusters = None
-    if clusters:
+    if clusters and split == "train":
+        from ..metrics import cluster_reference
+
+        X = plane[0].reshape(len(plane[0]), -1).cpu().numpy()
+        x_clusters = np.asarray(cluster_reference(X, "vector", n_clusters=cfg.metrics.x_clusters,
+                                                  seed=cfg.metrics.seed), dtype=np.int64)
+    elif clusters:
         with np.load(clusters, allow_pickle=False) as f:
             if not np.array_equal(f["sample_ids"], ids):
                 raise ValueError(f"clusters={clusters} belong to other samples than the evaluation "

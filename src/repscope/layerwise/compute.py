@@ -23,6 +23,7 @@ from ..models.small import CNN, MLP
 
 log = logging.getLogger(__name__)
 INPUT = "input"  # the preprocessed model input, measured as layer 0 by NC1 and MFT
+LOGITS = "logits"  # the classifier head's output, the last layer of the modularity pairs
 
 
 def hooked_layers(net, wanted="all") -> list[str]:
@@ -141,9 +142,9 @@ def manifold_rows(feats, labels, names, depth, c, seed) -> list[dict]:
         g = manifold_geometry(feats[n][ids], labels[ids], kappa=c.kappa, n_t=c.n_t, n_reps=c.n_reps,
                               max_features=c.max_features, subspace=c.subspace, seed=seed,
                               n_jobs=c.n_jobs, max_iter=c.max_iter)
-        rows += [_row(n, depth[n], f"MFT_{k}", getattr(g, k), "test")
+        rows += [_row(n, depth[n], f"MFT_{k}", getattr(g, k), c.split)
                  for k in ("capacity", "radius", "dimension", "correlation")]
-        rows.append(_row(n, depth[n], "MFT_removed", g.n_removed, "test"))
+        rows.append(_row(n, depth[n], "MFT_removed", g.n_removed, c.split))
     return rows
 
 
@@ -157,9 +158,9 @@ def info_plane_rows(feats, labels, inputs, names, depth, c, dsmi_settings, x_clu
     for n in names:
         i_xt, i_ty = information_plane(feats[n], labels, num_bins=c.num_bins,
                                        value_range=value_range, inputs=inputs)
-        rows += [_row(n, depth[n], "I_XT", i_xt, "test"), _row(n, depth[n], "I_TY", i_ty, "test")]
+        rows += [_row(n, depth[n], "I_XT", i_xt, c.split), _row(n, depth[n], "I_TY", i_ty, c.split)]
         if dsmi_settings is not None:
-            rows += [_row(n, depth[n], r["metric"], r["value"], "test", t=r["t"])
+            rows += [_row(n, depth[n], r["metric"], r["value"], c.split, t=r["t"])
                      for r in measure_layer(feats[n], labels, x_clusters, dsmi_settings)]
     return rows
 
@@ -180,10 +181,19 @@ def ablation_rows(ctx, x_model, names, depth, c, seed) -> list[dict]:
     return rows
 
 
+def layer_pairs(names, pairs: str) -> list[tuple[str, str]]:
+    """(T1, T2) layer pairs in depth order: every pair (``all``, as seed 003's
+    notebook: fc1-fc2, fc2-fc3, fc1-fc3) or neighbours only (``consecutive``)."""
+    if pairs == "consecutive":
+        return list(zip(names[:-1], names[1:]))
+    return [(a, b) for i, a in enumerate(names) for b in names[i + 1:]]
+
+
 def modularity_rows(feats, names, depth, c, seed) -> list[dict]:
-    """Seed 003's comparisons C1..C3 for consecutive layers, averaged over random modules."""
+    """Seed 003's comparisons C1..C3 for the layer pairs of ``c.pairs``,
+    averaged over random modules (``feats`` may hold the logits as ``LOGITS``)."""
     rows = []
-    for i, (a, b) in enumerate(zip(names[:-1], names[1:])):
+    for i, (a, b) in enumerate(layer_pairs(names, c.pairs)):
         A, B = feats[a], feats[b]
         size_a = min(c.subset_size, A.shape[1] - 1)
         size_b = min(c.subset_size, B.shape[1])
@@ -196,3 +206,10 @@ def modularity_rows(feats, names, depth, c, seed) -> list[dict]:
         for k, v in enumerate(np.mean(draws, axis=0), 1):
             rows.append(_row(f"{a}>{b}", depth[a], f"modularity_C{k}", v, "test"))
     return rows
+
+
+def logits_of(ctx, z) -> np.ndarray:
+    """The classifier's logits [N, classes] from Z (the penultimate features)."""
+    with torch.no_grad():
+        head = ctx.net.head
+        return head(torch.as_tensor(z, device=next(head.parameters()).device)).float().cpu().numpy()

@@ -11,7 +11,7 @@ import torch
 from torch import nn
 
 from .._validate import check_choice, check_positive
-from .small import CNN, MLP
+from .small import ACTIVATIONS, CNN, MLP
 
 MODELS = ("mlp", "cnn", "timm")
 PENULTIMATE = "penultimate"
@@ -42,6 +42,8 @@ def validate(mcfg) -> None:
         values = mcfg.get(sizes)
         if not values or any(isinstance(v, bool) or not isinstance(v, int) or v <= 0 for v in values):
             raise ValueError(f"model.{sizes} must be a non-empty list of positive integers; got {values!r}")
+    if mcfg.name == "mlp":
+        check_choice(mcfg.get("activation"), "model.activation", ACTIVATIONS)
     if mcfg.name == "cnn":
         check_positive(mcfg.kernel_size, "model.kernel_size", integer=True)
     if mcfg.name == "timm":
@@ -57,7 +59,7 @@ def validate(mcfg) -> None:
 def build_encoder(mcfg, input_shape) -> nn.Module:
     validate(mcfg)
     if mcfg.name == "mlp":
-        return MLP(int(torch.Size(input_shape).numel()), list(mcfg.widths))
+        return MLP(int(torch.Size(input_shape).numel()), list(mcfg.widths), mcfg.activation)
     if mcfg.name == "cnn":
         return CNN(input_shape, list(mcfg.channels), mcfg.kernel_size)
     if len(input_shape) != 3:

@@ -9,16 +9,23 @@ import math
 from torch import nn
 
 
+ACTIVATIONS = {"relu": nn.ReLU, "tanh": nn.Tanh}
+
+
 class MLP(nn.Module):
-    """Flatten, then one ``layer<i>`` = Linear -> ReLU per entry of ``widths``;
+    """Flatten, then one ``layer<i>`` = Linear -> nonlinearity (``activation``:
+    relu, or tanh as in Schwartz-Ziv & Tishby's information-plane network, whose
+    compression phase is a saturation effect of tanh) per entry of ``widths``;
     the last hidden layer is the output Z."""
 
-    def __init__(self, in_features: int, widths):
+    def __init__(self, in_features: int, widths, activation: str = "relu"):
         super().__init__()
+        if activation not in ACTIVATIONS:
+            raise ValueError(f"model.activation must be one of {sorted(ACTIVATIONS)}; got {activation!r}")
         self.flatten = nn.Flatten()
         self.block_names = []
         for i, width in enumerate(widths, 1):
-            self.add_module(f"layer{i}", nn.Sequential(nn.Linear(in_features, width), nn.ReLU()))
+            self.add_module(f"layer{i}", nn.Sequential(nn.Linear(in_features, width), ACTIVATIONS[activation]()))
             self.block_names.append(f"layer{i}")
             in_features = width
         self.out_dim = in_features

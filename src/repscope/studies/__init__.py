@@ -56,12 +56,24 @@ def experiment_studies(cfg) -> list[str]:
     return list(studies)
 
 
+def drawn_figures(name: str, exp: str) -> list[str]:
+    """The figures study ``name`` draws in experiment ``exp``: its yaml's
+    ``figures``, less those its settings leave without data (a module's
+    ``drawn(cfg.study)``, e.g. S2's training curves without init-variant runs)."""
+    figures = study_figures(name)
+    drawn = getattr(load_study(name), "drawn", None)
+    if drawn is None:
+        return figures
+    keep = set(drawn(study_config(name, [f"experiment={exp}"]).study))
+    return [f for f in figures if f in keep]
+
+
 def study_targets(cfg, exp: str) -> list[str]:
     """Every output of the experiment's studies: tables and figures (pdf, png)."""
     out = []
     for name in experiment_studies(cfg):
         out.append(f"results/{exp}/studies/{name}.parquet")
-        out += [f"results/{exp}/figures/{fig}.{ext}" for fig in study_figures(name)
+        out += [f"results/{exp}/figures/{fig}.{ext}" for fig in drawn_figures(name, exp)
                 for ext in ("pdf", "png")]
     return out
 

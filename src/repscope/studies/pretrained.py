@@ -2,9 +2,11 @@
 
 The folder holds one sub-folder per class (``<image_dir>/<class>/<image>``,
 torchvision's ImageFolder layout). A seeded, class-stratified subset of images
-is cut into ``n_crops`` random resized crops each; the crops (their boxes) are
-drawn once and shared by every model, and their 64 x 64 pixels are the X of
-DSMI(Z; X)."""
+is cut into views: ``crop: center`` — the DSE authors' evaluation transform,
+the image resized (shorter side) to each model's input size and centre-cropped
+to a square, one view per image — or ``crop: random_resized`` — ``n_crops``
+random resized crops per image. The boxes are drawn once and shared by every
+model, and their 64 x 64 pixels are the X of DSMI(Z; X)."""
 from __future__ import annotations
 
 import logging
@@ -42,6 +44,20 @@ def list_images(image_dir, n_images, seed) -> tuple[list[Path], np.ndarray, list
     return [files[i][0] for i in keep], labels[keep], classes
 
 
+CROPS = ("center", "random_resized")
+INTERPOLATIONS = ("bicubic", "bilinear")
+
+
+def center_boxes(sizes) -> np.ndarray:
+    """The central square of each image (top, left, side, side) [n_images, 1, 4]:
+    resizing it to S x S equals resizing the shorter side to S, then centre-cropping."""
+    boxes = np.zeros((len(sizes), 1, 4), dtype=np.int64)
+    for i, (h, w) in enumerate(sizes):
+        side = min(h, w)
+        boxes[i, 0] = ((h - side) // 2, (w - side) // 2, side, side)
+    return boxes
+
+
 def crop_boxes(sizes, n_crops, seed, scale=(0.08, 1.0), ratio=(3 / 4, 4 / 3)) -> np.ndarray:
     """Random resized crop boxes (top, left, height, width) [n_images, n_crops, 4]
     for images of the given (height, width), drawn as torchvision draws them
@@ -59,23 +75,28 @@ def crop_boxes(sizes, n_crops, seed, scale=(0.08, 1.0), ratio=(3 / 4, 4 / 3)) ->
     return boxes
 
 
-def load_crops(paths, n_crops, seed):
-    """[(image tensor uint8 [3, H, W], boxes [n_crops, 4])] for every path."""
+def load_crops(paths, n_crops, seed, crop="random_resized"):
+    """[(image tensor uint8 [3, H, W], boxes [views, 4])] for every path: the
+    central square (``crop='center'``, one view) or ``n_crops`` random resized crops."""
     from PIL import Image
     from torchvision.transforms.functional import pil_to_tensor
 
     images = [pil_to_tensor(Image.open(p).convert("RGB")) for p in paths]
-    boxes = crop_boxes([tuple(im.shape[1:]) for im in images], n_crops, seed)
+    sizes = [tuple(im.shape[1:]) for im in images]
+    boxes = center_boxes(sizes) if crop == "center" else crop_boxes(sizes, n_crops, seed)
     return list(zip(images, boxes))
 
 
-def crop_batch(items, size, mean=None, std=None):
-    """The crops of ``items`` resized to ``size`` x ``size``, float [B, 3, size, size]
-    in [0, 1] (normalised by ``mean``/``std`` when given), image-major order."""
+def crop_batch(items, size, mean=None, std=None, interpolation="bilinear"):
+    """The crops of ``items`` (uint8) resized (antialiased, ``interpolation``) to ``size``
+    x ``size``, float [B, 3, size, size] in [0, 1] (normalised by ``mean``/``std``
+    when given), image-major order."""
     import torch
+    from torchvision.transforms import InterpolationMode
     from torchvision.transforms.functional import resized_crop
 
-    out = [resized_crop(im, *map(int, box), [size, size], antialias=True)
+    mode = InterpolationMode(interpolation)
+    out = [resized_crop(im, *map(int, box), [size, size], interpolation=mode, antialias=True)
            for im, boxes in items for box in boxes]
     x = torch.stack(out).float() / 255
     if mean is not None:
@@ -83,8 +104,9 @@ def crop_batch(items, size, mean=None, std=None):
     return x
 
 
-def model_features(name, items, *, pretrained, batch_size, device):
-    """Pre-head features [n_images * n_crops, D] of timm model ``name``."""
+def model_features(name, items, *, pretrained, batch_size, device, interpolation="bilinear"):
+    """Pre-head features [n_images * views, D] of timm model ``name``, the views
+    resized to the model's own input size."""
     import timm
     import torch
 
@@ -94,6 +116,7 @@ def model_features(name, items, *, pretrained, batch_size, device):
     feats = []
     with torch.no_grad():
         for i in range(0, len(items), batch_size):
-            x = crop_batch(items[i:i + batch_size], size, cfg["mean"], cfg["std"]).to(device)
+            x = crop_batch(items[i:i + batch_size], size, cfg["mean"], cfg["std"],
+                           interpolation).to(device)
             feats.append(model(x).flatten(1).double().cpu().numpy())
     return np.concatenate(feats)

@@ -24,6 +24,11 @@ def needs(s) -> list[str]:
     return [TABLE] if s.training.models else []
 
 
+def drawn(s) -> list[str]:
+    """The training curves need init-variant runs (``study.training.models``)."""
+    return list(FIGURES) if s.training.models else ["s2_dse_at_init"]
+
+
 def _init_dse(cfg) -> list[dict]:
     from ..models import PENULTIMATE, build_network
     from ..training.context import RunContext
@@ -86,13 +91,11 @@ def draw_training(df):
     import matplotlib.pyplot as plt
     import seaborn as sns
 
-    d = df[df.part == "training"] if "part" in df else df.iloc[:0]
-    fig, axes = plt.subplots(1, 2, figsize=(8, 3))
+    d = df[df.part == "training"]
     if d.empty:
-        for ax in axes:
-            ax.text(0.5, 0.5, "no init-variant runs in this experiment\n(study.training.models)",
-                    ha="center", va="center", transform=ax.transAxes, fontsize=8)
-        return fig
+        raise ValueError("the S2 table has no training curves: the experiment trains no init "
+                         "variants (study.training.models is empty), so s2_training is not drawn")
+    fig, axes = plt.subplots(1, 2, figsize=(8, 3))
     sns.lineplot(data=d[d.metric == "dse"], x="epoch", y="value", hue="init", style="dataset",
                  errorbar="sd", ax=axes[0])
     axes[0].set_ylabel("DSE (bits)")

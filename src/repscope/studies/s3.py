@@ -9,8 +9,10 @@ they are. ``source: pipeline`` — the offline analogue: every checkpoint this
 experiment trained (run x epoch), read from the aggregated metrics table.
 
 The table has one row per (item, measure) with the measure's value and the
-item's accuracy (``statistic = 'point'``), plus one row per (group, measure,
-statistic) for the Pearson and Spearman correlations."""
+item's accuracy (top-1 in ``accuracy``, top-5 in ``top5`` where known;
+``statistic = 'point'``), plus one row per (group, measure, target, statistic)
+for the Pearson and Spearman correlations with the top-1 and, where every item
+has one, the top-5 accuracy (``target``), as the DSE authors plotted both."""
 from __future__ import annotations
 
 import logging
@@ -77,23 +79,25 @@ def _timm_models(s) -> pd.DataFrame:
 def _timm_points(s) -> pd.DataFrame:
     from ..metrics import (cluster_reference, diffusion_spectral_entropy,
                            diffusion_spectral_mutual_information)
-    from .pretrained import crop_batch, list_images, load_crops, model_features
+    from .pretrained import CROPS, INTERPOLATIONS, crop_batch, list_images, load_crops, model_features
 
     m = s.timm
+    check_choice(m.crop, "study.timm.crop", CROPS)
+    check_choice(m.interpolation, "study.timm.interpolation", INTERPOLATIONS)
     if not m.image_dir:
         raise ValueError("timm.image_dir must name an ImageNet-style folder (<class>/<image>) "
                          "for source=timm; got none")
     models = _timm_models(s)
     paths, labels, _ = list_images(m.image_dir, m.n_images, s.seed)
-    items = load_crops(paths, m.n_crops, s.seed)
-    y = np.repeat(labels, m.n_crops)
-    X = crop_batch(items, m.x_size).flatten(1).numpy()
+    items = load_crops(paths, m.n_crops, s.seed, m.crop)
+    y = np.repeat(labels, len(items[0][1]))
+    X = crop_batch(items, m.x_size, interpolation=m.interpolation).flatten(1).numpy()
     x_clusters = cluster_reference(X, "vector", m.x_clusters, s.seed)
     rows = []
     for model in models.itertuples():
         log.info("S3: %s", model.model)
         Z = model_features(model.model, items, pretrained=m.pretrained, batch_size=m.batch_size,
-                           device=m.device)
+                           device=m.device, interpolation=m.interpolation)
         kw = dict(sigma=m.sigma, t=m.t, device=m.device, seed=s.seed)
         values = {"DSE(Z)": diffusion_spectral_entropy(Z, **kw),
                   "DSMI(Z;Y)": diffusion_spectral_mutual_information(Z, y, **kw).mi,
@@ -105,18 +109,26 @@ def _timm_points(s) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+TARGETS = {"top1": "accuracy", "top5": "top5"}  # correlation target -> column of the points
+
+
 def correlations(points: pd.DataFrame) -> pd.DataFrame:
-    """Pearson and Spearman correlation of each measure with accuracy, per
-    group and over all groups ('all'); NaN with fewer than 3 items."""
+    """Pearson and Spearman correlation of each measure with the top-1 accuracy
+    and, where every item has one, the top-5 accuracy (``target``), per group
+    and over all groups ('all'); NaN with fewer than 3 items."""
     rows = []
     groups = [(g, d) for g, d in points.groupby("group")] + [("all", points)]
     for group, d in groups:
         for measure, dm in d.groupby("measure"):
-            ok = len(dm) >= 3 and dm.value.nunique() > 1 and dm.accuracy.nunique() > 1
-            for name, f in (("pearson", stats.pearsonr), ("spearman", stats.spearmanr)):
-                r = float(f(dm.value, dm.accuracy)[0]) if ok else np.nan
-                rows.append(dict(group=group, measure=measure, statistic=name, value=r,
-                                 n=len(dm)))
+            for target, column in TARGETS.items():
+                acc = dm[column]
+                if acc.isna().any():
+                    continue
+                ok = len(dm) >= 3 and dm.value.nunique() > 1 and acc.nunique() > 1
+                for name, f in (("pearson", stats.pearsonr), ("spearman", stats.spearmanr)):
+                    r = float(f(dm.value, acc)[0]) if ok else np.nan
+                    rows.append(dict(group=group, measure=measure, target=target, statistic=name,
+                                     value=r, n=len(dm)))
     return pd.DataFrame(rows)
 
 
@@ -128,22 +140,28 @@ def run(cfg) -> pd.DataFrame:
 
 
 def draw_measures_vs_accuracy(df):
+    """Each measure (columns) against top-1 and, where known, top-5 accuracy
+    (rows, per group), with the Pearson r and Spearman ρ in the titles."""
     import matplotlib.pyplot as plt
     import seaborn as sns
 
     pts = df[df.statistic == "point"]
-    corr = df[df.statistic != "point"].set_index(["group", "measure", "statistic"]).value
-    groups, measures = sorted(pts.group.unique()), sorted(pts.measure.unique())
-    fig, axes = plt.subplots(len(groups), len(measures), squeeze=False,
-                             figsize=(3.2 * len(measures), 2.8 * len(groups)))
-    for i, g in enumerate(groups):
+    corr = df[df.statistic != "point"].set_index(["group", "measure", "target", "statistic"]).value
+    targets = [t for t, c in TARGETS.items() if c in pts and pts[c].notna().all()]
+    rows = [(g, t) for g in sorted(pts.group.unique()) for t in targets]
+    measures = sorted(pts.measure.unique())
+    fig, axes = plt.subplots(len(rows), len(measures), squeeze=False,
+                             figsize=(3.2 * len(measures), 2.8 * len(rows)))
+    for i, (g, target) in enumerate(rows):
         for j, m in enumerate(measures):
             ax, d = axes[i, j], pts[(pts.group == g) & (pts.measure == m)]
-            sns.scatterplot(data=d, x="value", y="accuracy", hue="method", ax=ax, s=18,
+            sns.scatterplot(data=d, x="value", y=TARGETS[target], hue="method", ax=ax, s=18,
                             legend=(i == 0 and j == len(measures) - 1))
-            r, rho = corr.get((g, m, "pearson"), np.nan), corr.get((g, m, "spearman"), np.nan)
+            r = corr.get((g, m, target, "pearson"), np.nan)
+            rho = corr.get((g, m, target, "spearman"), np.nan)
             ax.set_title(f"{g}: r = {r:.2f}, ρ = {rho:.2f}", fontsize=9)
             ax.set_xlabel(f"{m} (bits)")
+            ax.set_ylabel(f"{target} accuracy")
     fig.tight_layout()
     return fig
 

@@ -9,6 +9,7 @@ from .._validate import check_choice, check_positive
 from .schedule import OPTIMIZERS
 
 METHODS = ("supervised", "simclr", "random_label")
+SIMCLR_LOSSES = ("batch_ratio", "nt_xent")  # repscope.training.objectives.SIMCLR_LOSSES
 DEVICES = ("auto", "cpu", "cuda")
 AMP = ("auto", "bf16", "fp16", "none")
 
@@ -23,6 +24,7 @@ def validate_method(mcfg) -> None:
     """ValueError naming the ``method.*`` key whose value is not allowed."""
     check_choice(mcfg.name, "method.name", METHODS)
     if mcfg.name == "simclr":
+        check_choice(mcfg.loss, "method.loss", SIMCLR_LOSSES)
         check_positive(mcfg.temperature, "method.temperature")
         check_positive(mcfg.proj_dim, "method.proj_dim", integer=True)
         if mcfg.probe_n is not None:
@@ -34,15 +36,25 @@ def validate_method(mcfg) -> None:
     for kind, keys in (("image", ("jitter",)), ("signal", ("scale", "noise"))):
         spec, prefix = aug[kind], f"method.augment.{kind}"
         lo, hi = spec.crop_scale
-        if not 0 < lo <= hi <= 1:
-            raise ValueError(f"{prefix}.crop_scale must be [lo, hi] with 0 < lo <= hi <= 1; "
+        top = "" if kind == "image" else " <= 1"  # image crops above 1 fall back to the whole image
+        if not (0 < lo <= hi and lo <= 1 and (kind == "image" or hi <= 1)):
+            raise ValueError(f"{prefix}.crop_scale must be [lo, hi] with 0 < lo <= 1, lo <= hi{top}; "
                              f"got {list(spec.crop_scale)}")
         for key in keys:
             _non_negative(spec[key], f"{prefix}.{key}")
-    for key in ("jitter_p", "grayscale_p"):
-        if not 0 <= aug.image[key] <= 1:
+    image = aug.image
+    for key in ("jitter_p", "grayscale_p", "blur_p"):
+        if not 0 <= image[key] <= 1:
             raise ValueError(f"method.augment.image.{key} must be a probability in [0, 1]; "
-                             f"got {aug.image[key]!r}")
+                             f"got {image[key]!r}")
+    if not 0 <= image.hue <= 0.5:
+        raise ValueError(f"method.augment.image.hue must be in [0, 0.5] (a fraction of a turn); "
+                         f"got {image.hue!r}")
+    lo, hi = image.blur_sigma
+    if not 0 < lo <= hi:
+        raise ValueError(f"method.augment.image.blur_sigma must be [lo, hi] with 0 < lo <= hi; "
+                         f"got {list(image.blur_sigma)}")
+    check_positive(image.blur_size, "method.augment.image.blur_size", integer=True)
 
 
 def validate_train(tcfg) -> None:

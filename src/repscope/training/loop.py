@@ -19,7 +19,7 @@ from ..io import (checkpoint_path, embedding_path, export_path, link_export, sav
                   save_table, save_torch)
 from .context import RunContext, training_labels
 from .embedding import embed
-from .objectives import cross_entropy, nt_xent
+from .objectives import cross_entropy, simclr_loss
 from .schedule import make_optimizer, warmup_cosine
 
 log = logging.getLogger(__name__)
@@ -42,7 +42,8 @@ class Trainer:
         self.y_train = training_labels(cfg, ctx.dataset).to(ctx.device)
         n = len(self.y_train)
         self.batch_size = min(tc.batch_size, n)
-        self.steps_per_epoch = n // self.batch_size
+        self.passes = cfg.dataset.passes_per_epoch  # STL-10: 10 passes per epoch, as the DSE authors
+        self.steps_per_epoch = self.passes * (n // self.batch_size)
         params = [p for name, p in ctx.net.named_parameters()
                   if not (self.simclr and name.startswith("head."))]
         self.optimizer = make_optimizer(params, tc)
@@ -80,13 +81,15 @@ class Trainer:
         if self.simclr:
             views = torch.cat([ctx.inputs(xb, self.augment, self.generator) for _ in range(2)])
             p = ctx.net.projector(ctx.net(views))
-            return nt_xent(p[:len(xb)], p[len(xb):], self.cfg.method.temperature)
+            return simclr_loss(p[:len(xb)], p[len(xb):], self.cfg.method)
         return cross_entropy(ctx.net.head(ctx.net(ctx.inputs(xb, self.augment, self.generator))), yb)
 
     def train_epoch(self) -> dict:
         ctx, bs = self.ctx, self.batch_size
         ctx.net.train()
-        order = torch.randperm(len(self.y_train), generator=self.generator)
+        per_pass = (len(self.y_train) // bs) * bs
+        order = torch.cat([torch.randperm(len(self.y_train), generator=self.generator)[:per_pass]
+                           for _ in range(self.passes)])
         start, total_loss, total_acc = time.perf_counter(), 0.0, 0.0  # device tensors after step 1
         lr = self.optimizer.param_groups[0]["lr"]
         for i in range(self.steps_per_epoch):

@@ -1,0 +1,121 @@
+"""Every study, study-figure and layer-wise rule through Snakemake at tiny size
+(conf/experiment/tiny_studies.yaml), checked on the files the workflow writes
+and on the data behind the lines of the figures, redrawn from those files."""
+import matplotlib
+import numpy as np
+import pandas as pd
+import pytest
+from test_workflow import snakemake
+
+from repscope.config import choices
+from repscope.layerwise import layers_path, layerwise_selection
+from repscope.pipeline.plan import load_plan
+from repscope.studies import all_figures, experiment_studies, load_study, study_targets
+
+matplotlib.use("Agg")
+EXP = "tiny_studies"
+
+
+def lines(ax) -> list[tuple]:
+    """The (x, y) data of an Axes' lines, rounded, as a sorted list."""
+    return sorted((tuple(np.round(np.asarray(line.get_xdata(), float), 9)),
+                   tuple(np.round(np.asarray(line.get_ydata(), float), 9)))
+                  for line in ax.lines if len(line.get_xdata()))
+
+
+def curves(df, x, y="value", by="layer", order=None) -> list[tuple]:
+    """The same, computed from a tidy table: one (x, y) line per ``by`` level,
+    its points in the order of column ``order`` (default: x)."""
+    return sorted((tuple(np.round(g[x].to_numpy(float), 9)), tuple(np.round(g[y].to_numpy(float), 9)))
+                  for _, g in df.sort_values(order or x).groupby(by, observed=True))
+
+
+@pytest.fixture(scope="module")
+def results(tmp_path_factory):
+    workdir = tmp_path_factory.mktemp("studies")
+    snakemake(workdir, "--config", f"experiment={EXP}")
+    plan = load_plan(EXP)
+    return workdir / plan.root, plan
+
+
+def study_table(root, name):
+    return pd.read_parquet(root / "studies" / f"{name}.parquet")
+
+
+@pytest.mark.slow
+def test_every_study_figure_and_layer_table_is_made(results):
+    root, plan = results
+    assert sorted(experiment_studies(plan.cfg)) == choices("study")  # every study rule
+    targets = study_targets(plan.cfg, EXP)
+    assert {t.split("/")[-1].rsplit(".", 1)[0] for t in targets if "/figures/" in t} == set(all_figures())
+    for target in targets:
+        assert (root.parents[1] / target).stat().st_size > 0, target
+    runs, epochs = layerwise_selection(plan.cfg.experiment.layerwise, plan.cfg.train.epochs)
+    for run in runs:
+        for epoch in epochs:
+            table = pd.read_parquet(layers_path(root / "runs" / run, epoch))
+            assert {"NC1", "DIB_sufficiency", "MFT_capacity", "I_XT"} <= set(table.metric)
+    assert plan.figures and all((root / "figures" / f"{f}.png").exists() for f in plan.figures)
+
+
+@pytest.mark.slow
+def test_toy_study_tables_show_their_trends(results):
+    root, _ = results
+    t3 = study_table(root, "t3")
+    last = t3[t3.t == t3.t.max()].groupby("blobs").value.mean()
+    assert last[3] == pytest.approx(np.log2(3), abs=0.15) and last[1] < 0.05  # DSE counts the blobs
+    for name in ("t1", "t2", "t4", "t5"):
+        table = study_table(root, name)
+        assert len(table) and table.value.notna().any(), name
+
+
+@pytest.mark.slow
+def test_s2_figures_draw_the_runs_of_both_initialisations(results):
+    root, _ = results
+    df = study_table(root, "s2")
+    init = df[df.part == "init"].set_index("conv_std").value
+    assert init[0.1] > init[0.001]  # a larger conv std starts at a higher DSE
+    table = pd.read_parquet(root / "tables" / "metrics.parquet")
+    acc = table[(table.metric == "accuracy") & (table.layer == "penultimate")]
+    fig = load_study("s2").FIGURES["s2_training"](df)
+    assert lines(fig.axes[1]) == curves(acc, "epoch", by="model")  # accuracy of each init variant
+
+
+@pytest.mark.slow
+def test_s3_correlates_every_checkpoint(results):
+    root, plan = results
+    df = study_table(root, "s3")
+    points = df[df.statistic == "point"]
+    n = len(plan.runs) * (plan.cfg.train.epochs + 1)
+    assert points.groupby("measure").size().tolist() == [n] * 3
+    corr = df[(df.statistic == "spearman") & (df.group == "all")].set_index("measure")
+    assert (corr.n == n).all() and corr.value.between(-1, 1).all()
+
+
+@pytest.mark.slow
+def test_layerwise_figures_plot_the_layer_tables(results):
+    root, _ = results
+    s4 = study_table(root, "s4")
+    fig = load_study("s4").FIGURES["s4_nc1"](s4)
+    for ax, split in zip(fig.axes, ("train", "test")):
+        assert lines(ax) == curves(s4[(s4.metric == "NC1") & (s4.split == split)], "epoch")
+
+    s5 = study_table(root, "s5")
+    assert set(s5.split) == {"train"} and s5[s5.metric == "I_XT"].value.max() <= np.log2(200) + 1e-9
+    wide = s5.pivot_table(index=["layer", "epoch"], columns="metric", values="value").reset_index()
+    fig = load_study("s5").FIGURES["s5_information_plane"](s5)
+    assert lines(fig.axes[0]) == curves(wide, "I_XT", "I_TY", order="epoch")  # the binned plane, per layer
+
+    s6 = study_table(root, "s6")
+    fig = load_study("s6").FIGURES["s6_manifold_geometry"](s6)
+    cap = s6[s6.metric == "MFT_capacity"].sort_values("depth")
+    assert [y for _, y in lines(fig.axes[0])] == sorted(  # one line per epoch, input to output
+        tuple(np.round(g.value.to_numpy(), 9)) for _, g in cap.groupby("epoch"))
+    assert set(cap.split) == {"train"}
+
+    s7 = study_table(root, "s7")
+    pairs = set(s7[s7.metric.str.startswith("modularity")].layer)
+    assert {"block1>block2", "block1>block3", "block1>logits", "penultimate>logits"} <= pairs
+    fig = load_study("s7").FIGURES["s7_ablation_curves"](s7)
+    dh = s7[(s7.metric == "ablation_dH_neuron") & (s7.layer == "block1")].value.to_numpy()
+    np.testing.assert_allclose(fig.axes[len(fig.axes) // 2].lines[0].get_ydata(), np.sort(dh)[::-1])
