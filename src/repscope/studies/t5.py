@@ -37,9 +37,12 @@ ON_DEVICE = ("dsmi", "asmi", "ksg", "mine", "infonce")
 
 
 def estimators(s) -> dict:
-    """{name: f(Z, y, seed) -> bits} from the study's ``estimators`` table."""
+    """{name: f(Z, y, seed) -> bits} from the study's ``estimators`` table (an
+    entry set to null, e.g. by an experiment, is left out)."""
     out = {}
     for name, spec in OmegaConf.to_container(s.estimators).items():
+        if spec is None:
+            continue
         kind = check_choice(spec.pop("kind", None), f"estimators.{name}.kind", KINDS)
         if kind in ON_DEVICE:
             spec["device"] = s.device
