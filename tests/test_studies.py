@@ -189,26 +189,83 @@ def test_study_and_figure_commands_write_table_and_figures(tmp_path, monkeypatch
     assert (tmp_path / f"{stem}.png").read_bytes()[:4] == b"\x89PNG"
 
 
-@pytest.mark.parametrize("name", ["t1", "t2", "t4", "t5"])
-def test_every_figure_draws_from_a_small_table(name, tmp_path):
+SMALL = {"t1": ["study.n_points=40", "study.ambient_dim=30", "study.min_intrinsic_dim=5",
+                "study.n_intrinsic_dims=3", "study.noise=[0.1]", "study.repetitions=2",
+                "study.t=[1,2]", "study.matrix.sizes=[8,16]", "study.matrix.n_alphas=3"],
+         "t2": ["study.branches=[2,5]", "study.noise=[0.1]", "study.n_corruptions=3",
+                "study.repetitions=1", "study.branch_length=20", "study.mi_repetitions=1",
+                "study.t=[1]"],
+         "t3": ["study.n_points=90", "study.dims=[2]", "study.n_t=4"],
+         "t4": ["study.branch_length=20", "study.n_dims=2", "study.repetitions=2"],
+         "t5": ["study.n_points=60", "study.dims=[5,50]", "study.corruption_dims=[5]",
+                "study.n_corruptions=2", "study.noise=[0.01]", "study.estimators.MINE.steps=2",
+                "study.estimators.MINE held-out.steps=2", "study.estimators.InfoNCE.steps=2",
+                "study.estimators.InfoNCE.batch_size=8", "study.estimators.ASMI kNN.knn=3"]}
+# figure -> (columns one line is drawn for, x column, y column) of the data behind its lines
+CURVES = {"t1_entropy_vs_dimension": (["panel", "measure", "distribution", "noise", "curve"],
+                                      "intrinsic_dim", "value"),
+          "t1_matrix_entropy": (["panel", "measure", "t", "n_points"], "alpha", "value"),
+          "t2_mi_vs_corruption": (["measure", "noise", "curve", "branches"], "corruption", "value"),
+          "t3_blob_splitting": (["dim", "blobs"], "t", "value"),
+          "t4_subsampling": (["t", "ratio"], "dim", "value"),
+          "t5_mi_vs_dimension": (["part", "noise", "estimator"], "dim", "value"),
+          "t5_mi_vs_corruption": (["part", "noise", "dim", "estimator"], "corruption", "value"),
+          "t5_runtime": (["part", "estimator"], "dim", "seconds")}
+
+
+@pytest.fixture(scope="module")
+def small_tables():
+    return {name: run_study(name, *overrides) for name, overrides in SMALL.items()}
+
+
+@pytest.mark.parametrize("figname", list(CURVES))
+def test_figures_plot_the_mean_curves_of_their_table(figname, small_tables, tmp_path):
+    """Every line the table implies (mean over repetitions against x) is drawn:
+    read back from the matplotlib Axes, not only that axes exist."""
     import matplotlib
 
     matplotlib.use("Agg")
-    small = {"t1": ["study.n_points=40", "study.ambient_dim=30", "study.min_intrinsic_dim=5",
-                    "study.n_intrinsic_dims=2", "study.noise=[0.1]", "study.repetitions=1",
-                    "study.matrix.sizes=[8]", "study.matrix.n_alphas=3"],
-             "t2": ["study.branches=[2]", "study.noise=[0.1]", "study.n_corruptions=2",
-                    "study.repetitions=1", "study.branch_length=20", "study.mi_repetitions=1"],
-             "t4": ["study.branch_length=20", "study.n_dims=2", "study.repetitions=1"],
-             "t5": ["study.n_points=60", "study.dims=[5]", "study.corruption_dims=[5]",
-                    "study.n_corruptions=2", "study.estimators.MINE.steps=2",
-                    "study.estimators.InfoNCE.steps=2", "study.estimators.InfoNCE.batch_size=8"]}
-    df = run_study(name, *small[name])
-    for figname, draw in load_study(name).FIGURES.items():
-        assert figure_study(figname) == name
-        fig = draw(df)
-        fig.savefig(tmp_path / f"{figname}.png")
-        assert fig.axes
+    name = figure_study(figname)
+    df = small_tables[name]
+    if figname.startswith("t1_"):
+        df = df[df.panel == ("matrix" if "matrix" in figname else "points")]
+    if figname.startswith("t5_"):
+        df = df[df.part == ("corruption" if "corruption" in figname else "dimension")]
+    fig = load_study(name).FIGURES[figname](df)
+    fig.savefig(tmp_path / f"{figname}.png")
+    drawn = [(np.asarray(line.get_xdata(), float), np.asarray(line.get_ydata(), float))
+             for ax in fig.axes for line in ax.get_lines()]
+    keys, x, y = CURVES[figname]
+    keys = [k for k in keys if k in df]
+    expected = [g.groupby(x)[y].mean() for _, g in df.groupby(keys, dropna=False)]
+    assert len(expected) >= 2
+    for curve in expected:
+        assert any(len(xs) == len(curve) and np.allclose(xs, curve.index.to_numpy(float))
+                   and np.allclose(ys, curve.to_numpy(), equal_nan=True) for xs, ys in drawn), \
+            f"{figname}: no line with the data {curve.to_dict()}"
+
+
+def test_fidelity_record_sets_published_trends_beside_the_tables(small_tables, tmp_path):
+    for name, df in small_tables.items():
+        (tmp_path / "res" / "studies").mkdir(parents=True, exist_ok=True)
+        df.to_parquet(tmp_path / "res" / "studies" / f"{name}.parquet")
+    out = tmp_path / "fidelity.md"
+    assert main(["fidelity", "experiment=toy_paper", f"results={tmp_path / 'res'}",
+                 f"out={out}"]) == 0
+    text = out.read_text()
+    for title in ("T1", "T2", "T3", "T4", "T5"):
+        assert f"## {title} " in text
+    t3 = small_tables["t3"]
+    last = t3[t3.t == t3.t.max()].set_index("blobs").value
+    assert f"| {last[3]:.3f} | {last[3] - math.log2(3):+.3f} |" in text  # value and difference
+    # a value far from the published one is flagged
+    bad = t3.assign(value=np.where(t3.blobs == 3, 0.5, t3.value))
+    bad.to_parquet(tmp_path / "res" / "studies" / "t3.parquet")
+    (tmp_path / "res" / "studies" / "t4.parquet").unlink()
+    main(["fidelity", "experiment=toy_paper", f"results={tmp_path / 'res'}", f"out={out}"])
+    text = out.read_text()
+    assert "| 0.500 | -1.085 | **disagrees** |" in text
+    assert "No table at" in text and "t4.parquet" in text
 
 
 def test_targets_and_bad_names():
