@@ -29,8 +29,26 @@ def test_t1_dse_grows_with_intrinsic_dimension_and_cse_is_flat():
     dse2 = pts[(pts.measure == "DSE") & (pts.t == 2)].sort_values("intrinsic_dim").value.to_numpy()
     assert np.all(dse2 < dse1)  # larger t delays the saturation
     np.testing.assert_allclose(pts[pts.measure == "CSE"].value, log2n, atol=1e-9)
-    mat = df[(df.panel == "matrix") & (df.t == 1)].sort_values("alpha").value.to_numpy()
+    assert len(pts[pts.measure == "DMEE"]) == 4  # one DMEE value per point cloud
+    mat = df[(df.panel == "matrix") & (df.measure == "DSE")].sort_values("alpha").value.to_numpy()
     assert np.all(np.diff(mat) > 0) and mat[-1] == pytest.approx(5.0, abs=1e-9)  # log2 32
+    assert len(df[(df.panel == "matrix") & (df.measure == "DMEE")]) == 5
+
+
+@pytest.mark.parametrize("kind, below", [("make_spd", (3, 6)), ("wishart", (0, 1))])
+def test_t1_matrix_panel_with_the_authors_matrix_starts_bits_below_log2_n(kind, below):
+    """The authors' make_spd matrix has one dominant direction: at alpha = 0 its
+    DSE (n = 256) sits several bits below log2 n = 8 and rises steeply; a Wishart
+    W (repscope's earlier choice) starts within a bit of it."""
+    df = run_study("t1", "study.n_points=20", "study.ambient_dim=4", "study.min_intrinsic_dim=4",
+                   "study.n_intrinsic_dims=1", "study.distributions=[uniform]", "study.noise=[0.1]",
+                   "study.repetitions=1", "study.dmee=false", "study.matrix.sizes=[256]",
+                   f"study.matrix.kind={kind}")
+    mat = df[df.panel == "matrix"].sort_values("alpha")
+    assert len(mat) == 20 and set(mat.measure) == {"DSE"}  # the authors' 20 alphas by default
+    gap = 8 - mat.value.iloc[0]
+    assert below[0] < gap < below[1]
+    assert mat.value.iloc[-1] == pytest.approx(8, abs=1e-9)
 
 
 def test_t2_dsmi_falls_as_labels_are_corrupted():
@@ -54,6 +72,15 @@ def test_t3_three_blobs_tend_to_log2_3_and_one_blob_to_zero():
     assert first[3] > last[3] + 1 and first[1] > 1  # at t = 1 noise still counts
 
 
+def test_t4_defaults_are_the_authors_noiseless_trees_and_dimensions():
+    from repscope.studies._common import evenly
+
+    s = study_config("t4", ["experiment=toy_paper"]).study
+    assert s.tree_noise == 0 and s.branch_length == 2000 and s.n_branch == 3
+    assert evenly(s.min_dim, s.max_dim, s.n_dims, integer=True) == [2, 5, 8, 11, 14, 17, 20, 23,
+                                                                    26, 30]
+
+
 def test_t4_subsampled_curves_stay_close():
     df = run_study("t4", "study.branch_length=150", "study.min_dim=5", "study.max_dim=20",
                    "study.n_dims=2", "study.ratios=[1.0,0.5,0.3]", "study.t=[2,3]",
@@ -65,15 +92,40 @@ def test_t4_subsampled_curves_stay_close():
 
 def test_t5_times_every_estimator_and_dsmi_sees_the_labels():
     df = run_study("t5", "study.n_points=150", "study.dims=[10,50]", "study.corruption_dims=[10]",
-                   "study.n_corruptions=2", "study.estimators.MINE.steps=5",
-                   "study.estimators.InfoNCE.steps=5", "study.estimators.InfoNCE.batch_size=32")
-    assert set(df.estimator) == {"DSMI", "CSMI 5 bins", "CSMI 10 bins", "CSMI 100 bins", "KSG",
-                                 "KSG (Ross)", "MINE", "InfoNCE"}
+                   "study.n_corruptions=2", "study.repetitions=1", "study.noise=[0.01,0.5]",
+                   "study.estimators.MINE.steps=5", "study.estimators.InfoNCE.steps=5",
+                   "study.estimators.InfoNCE.batch_size=32", "study.estimators.MINE held-out.steps=5")
+    assert set(df.estimator) == {"DSMI", "DMEE", "ASMI kNN", "ASMI Gaussian", "CSMI 5 bins",
+                                 "CSMI 10 bins", "CSMI 100 bins", "KSG", "KSG (Ross)", "MINE",
+                                 "MINE held-out", "InfoNCE"}
     assert (df.seconds > 0).all()
+    assert len(df[(df.part == "dimension") & (df.estimator == "DSMI")]) == 2 * 2  # dims x noise
     ross = df[(df.part == "dimension") & (df.estimator == "KSG (Ross)")].value
     np.testing.assert_allclose(ross, math.log2(3), atol=0.05)
-    d = df[(df.part == "corruption") & (df.estimator == "DSMI")].set_index("corruption").value
+    d = df[(df.part == "corruption") & (df.estimator == "DSMI") & (df.noise == 0.01)]
+    d = d.set_index("corruption").value
     assert d[0.0] > 0.3 and abs(d[1.0]) < 0.1
+
+
+def test_t5_mine_runs_as_the_authors_ran_it():
+    """The default MINE entry is the authors' (biased loss, lr 1e-4, batches of
+    500 for 2000 steps, critic 100 wide, raw inputs, label as a number, scored on
+    its training points); scored in-sample, a critic that memorises independent
+    labels reports information that the held-out variant does not."""
+    from repscope.metrics.neural import mine_mutual_information
+
+    mine = study_config("t5", ["experiment=paper"]).study.estimators.MINE
+    assert (mine.estimate, mine.held_out, mine.standardize, mine.reference_type) == \
+        ("biased", False, False, "scalar")
+    assert (mine.lr, mine.batch_size, mine.steps, mine.hidden) == (1e-4, 500, 2000, 100)
+    rng = np.random.default_rng(0)
+    Z, y = rng.normal(size=(48, 8)), rng.integers(0, 2, 48)  # independent: I(Z; Y) = 0
+    kw = dict(hidden=64, steps=400, batch_size=48, lr=1e-2, seed=0)
+    in_sample = mine_mutual_information(Z, y, estimate="biased", held_out=False, **kw)
+    held_out = mine_mutual_information(Z, y, **kw)
+    assert in_sample > 0.3 and held_out < 0.1
+    with pytest.raises(ValueError, match="estimate"):
+        mine_mutual_information(Z, y, estimate="unbiased")
 
 
 def fake_metrics_table(path):
@@ -175,26 +227,83 @@ def test_study_and_figure_commands_write_table_and_figures(tmp_path, monkeypatch
     assert (tmp_path / f"{stem}.png").read_bytes()[:4] == b"\x89PNG"
 
 
-@pytest.mark.parametrize("name", ["t1", "t2", "t4", "t5"])
-def test_every_figure_draws_from_a_small_table(name, tmp_path):
+SMALL = {"t1": ["study.n_points=40", "study.ambient_dim=30", "study.min_intrinsic_dim=5",
+                "study.n_intrinsic_dims=3", "study.noise=[0.1]", "study.repetitions=2",
+                "study.t=[1,2]", "study.matrix.sizes=[8,16]", "study.matrix.n_alphas=3"],
+         "t2": ["study.branches=[2,5]", "study.noise=[0.1]", "study.n_corruptions=3",
+                "study.repetitions=1", "study.branch_length=20", "study.mi_repetitions=1",
+                "study.t=[1]"],
+         "t3": ["study.n_points=90", "study.dims=[2]", "study.n_t=4"],
+         "t4": ["study.branch_length=20", "study.n_dims=2", "study.repetitions=2"],
+         "t5": ["study.n_points=60", "study.dims=[5,50]", "study.corruption_dims=[5]",
+                "study.n_corruptions=2", "study.noise=[0.01]", "study.estimators.MINE.steps=2",
+                "study.estimators.MINE held-out.steps=2", "study.estimators.InfoNCE.steps=2",
+                "study.estimators.InfoNCE.batch_size=8", "study.estimators.ASMI kNN.knn=3"]}
+# figure -> (columns one line is drawn for, x column, y column) of the data behind its lines
+CURVES = {"t1_entropy_vs_dimension": (["panel", "measure", "distribution", "noise", "curve"],
+                                      "intrinsic_dim", "value"),
+          "t1_matrix_entropy": (["panel", "measure", "t", "n_points"], "alpha", "value"),
+          "t2_mi_vs_corruption": (["measure", "noise", "curve", "branches"], "corruption", "value"),
+          "t3_blob_splitting": (["dim", "blobs"], "t", "value"),
+          "t4_subsampling": (["t", "ratio"], "dim", "value"),
+          "t5_mi_vs_dimension": (["part", "noise", "estimator"], "dim", "value"),
+          "t5_mi_vs_corruption": (["part", "noise", "dim", "estimator"], "corruption", "value"),
+          "t5_runtime": (["part", "estimator"], "dim", "seconds")}
+
+
+@pytest.fixture(scope="module")
+def small_tables():
+    return {name: run_study(name, *overrides) for name, overrides in SMALL.items()}
+
+
+@pytest.mark.parametrize("figname", list(CURVES))
+def test_figures_plot_the_mean_curves_of_their_table(figname, small_tables, tmp_path):
+    """Every line the table implies (mean over repetitions against x) is drawn:
+    read back from the matplotlib Axes, not only that axes exist."""
     import matplotlib
 
     matplotlib.use("Agg")
-    small = {"t1": ["study.n_points=40", "study.ambient_dim=30", "study.min_intrinsic_dim=5",
-                    "study.n_intrinsic_dims=2", "study.noise=[0.1]", "study.repetitions=1",
-                    "study.matrix.sizes=[8]", "study.matrix.n_alphas=3"],
-             "t2": ["study.branches=[2]", "study.noise=[0.1]", "study.n_corruptions=2",
-                    "study.repetitions=1", "study.branch_length=20", "study.mi_repetitions=1"],
-             "t4": ["study.branch_length=20", "study.n_dims=2", "study.repetitions=1"],
-             "t5": ["study.n_points=60", "study.dims=[5]", "study.corruption_dims=[5]",
-                    "study.n_corruptions=2", "study.estimators.MINE.steps=2",
-                    "study.estimators.InfoNCE.steps=2", "study.estimators.InfoNCE.batch_size=8"]}
-    df = run_study(name, *small[name])
-    for figname, draw in load_study(name).FIGURES.items():
-        assert figure_study(figname) == name
-        fig = draw(df)
-        fig.savefig(tmp_path / f"{figname}.png")
-        assert fig.axes
+    name = figure_study(figname)
+    df = small_tables[name]
+    if figname.startswith("t1_"):
+        df = df[df.panel == ("matrix" if "matrix" in figname else "points")]
+    if figname.startswith("t5_"):
+        df = df[df.part == ("corruption" if "corruption" in figname else "dimension")]
+    fig = load_study(name).FIGURES[figname](df)
+    fig.savefig(tmp_path / f"{figname}.png")
+    drawn = [(np.asarray(line.get_xdata(), float), np.asarray(line.get_ydata(), float))
+             for ax in fig.axes for line in ax.get_lines()]
+    keys, x, y = CURVES[figname]
+    keys = [k for k in keys if k in df]
+    expected = [g.groupby(x)[y].mean() for _, g in df.groupby(keys, dropna=False)]
+    assert len(expected) >= 2
+    for curve in expected:
+        assert any(len(xs) == len(curve) and np.allclose(xs, curve.index.to_numpy(float))
+                   and np.allclose(ys, curve.to_numpy(), equal_nan=True) for xs, ys in drawn), \
+            f"{figname}: no line with the data {curve.to_dict()}"
+
+
+def test_fidelity_record_sets_published_trends_beside_the_tables(small_tables, tmp_path):
+    for name, df in small_tables.items():
+        (tmp_path / "res" / "studies").mkdir(parents=True, exist_ok=True)
+        df.to_parquet(tmp_path / "res" / "studies" / f"{name}.parquet")
+    out = tmp_path / "fidelity.md"
+    assert main(["fidelity", "experiment=toy_paper", f"results={tmp_path / 'res'}",
+                 f"out={out}"]) == 0
+    text = out.read_text()
+    for title in ("T1", "T2", "T3", "T4", "T5"):
+        assert f"## {title} " in text
+    t3 = small_tables["t3"]
+    last = t3[t3.t == t3.t.max()].set_index("blobs").value
+    assert f"| {last[3]:.3f} | {last[3] - math.log2(3):+.3f} |" in text  # value and difference
+    # a value far from the published one is flagged
+    bad = t3.assign(value=np.where(t3.blobs == 3, 0.5, t3.value))
+    bad.to_parquet(tmp_path / "res" / "studies" / "t3.parquet")
+    (tmp_path / "res" / "studies" / "t4.parquet").unlink()
+    main(["fidelity", "experiment=toy_paper", f"results={tmp_path / 'res'}", f"out={out}"])
+    text = out.read_text()
+    assert "| 0.500 | -1.085 | **disagrees** |" in text
+    assert "No table at" in text and "t4.parquet" in text
 
 
 def test_targets_and_bad_names():

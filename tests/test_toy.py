@@ -3,7 +3,8 @@ import numpy as np
 import pytest
 
 from repscope.data.toy import (corrupt_labels, dla_tree, gaussian_blobs, intrinsic_dimension_points,
-                               noisy_identity_spectra, random_spd_matrix, random_walk_tree)
+                               noisy_identity_diffusion, noisy_identity_spectra, random_spd_matrix,
+                               random_walk_tree)
 
 
 class LegacyDraws:
@@ -32,6 +33,17 @@ def test_dla_tree_is_phates_gen_dla():
     np.testing.assert_array_equal(y, C)
 
 
+def test_noiseless_dla_trees_take_only_bounded_steps():
+    """sigma = 0 (T4's default, the authors' trees): every step of a branch is
+    rand_multiplier * U(0, 1) - 1 per coordinate, so within (-1, 1); gen_dla's
+    default noise (4) leaves far larger jumps."""
+    X, y = dla_tree(6, 3, 200, sigma=0.0, seed=1)
+    for b in range(3):
+        assert np.abs(np.diff(X[y == b], axis=0)).max() < 1
+    noisy, _ = dla_tree(6, 3, 200, seed=1)
+    assert np.abs(np.diff(noisy[y == 0], axis=0)).max() > 5
+
+
 def test_tree_branches_start_on_the_first_branch():
     X, y = random_walk_tree(5, 80, 6, noise=0.0, seed=3)
     assert X.shape == (400, 6) and np.bincount(y).tolist() == [80] * 5
@@ -47,6 +59,9 @@ def test_intrinsic_dimension_points_live_in_d_dimensions():
     X = intrinsic_dimension_points(300, 40, 7, noise=0.0, seed=0)
     assert np.linalg.matrix_rank(X - X.mean(0)) == 7
     assert np.all(np.abs(X[:, :7]) < 1) and np.ptp(X[:, 7:]) == 0
+    # the shared constant is standard normal for both distributions, as the authors drew it
+    consts = [intrinsic_dimension_points(2, 3, 1, noise=0.0, seed=s)[0, 2] for s in range(300)]
+    assert max(np.abs(consts)) > 1.5 and np.std(consts) == pytest.approx(1, abs=0.15)
     noisy = intrinsic_dimension_points(300, 40, 7, noise=0.1, seed=0)
     np.testing.assert_allclose(noisy[:, 7:].std(0), 0.1 / np.sqrt(3), rtol=0.2)
     g = intrinsic_dimension_points(2000, 10, 10, distribution="gaussian", noise=0.0, seed=1)
@@ -54,13 +69,33 @@ def test_intrinsic_dimension_points_live_in_d_dimensions():
     np.testing.assert_array_equal(X, intrinsic_dimension_points(300, 40, 7, noise=0.0, seed=0))
 
 
-def test_noisy_identity_spectra_match_the_dense_matrices():
-    W = random_spd_matrix(50, seed=2)
-    lam = noisy_identity_spectra(50, [0.0, 0.3, 1.0], seed=2)
+@pytest.mark.parametrize("kind", ["make_spd", "wishart"])
+def test_noisy_identity_spectra_match_the_dense_matrices(kind):
+    W = random_spd_matrix(50, kind=kind, seed=2)
+    np.testing.assert_array_equal(W, W.T)
+    lam = noisy_identity_spectra(W, [0.0, 0.3, 1.0])
     for a, row in zip([0.0, 0.3, 1.0], lam):
         np.testing.assert_allclose(row, np.linalg.eigvalsh(a * np.eye(50) + (1 - a) * W), atol=1e-10)
     np.testing.assert_allclose(lam[-1], 1.0)
     assert lam[0].min() > -1e-10  # positive semi-definite
+    P = noisy_identity_diffusion(W, 0.3)
+    np.testing.assert_allclose(P.sum(1), 1.0)
+    np.testing.assert_allclose(P * (0.3 + 0.7 * W.sum(1, keepdims=True)), 0.3 * np.eye(50) + 0.7 * W)
+
+
+def test_make_spd_is_the_old_sklearn_construction_with_one_dominant_direction():
+    """W = U (1 + diag(u)) V^T with U = V (svd of the symmetric A^T A): a similarity
+    transform of the all-ones matrix plus diag(u), whose spectrum is one eigenvalue
+    in [n, n + 1] above n - 1 values interlacing the sorted u."""
+    n = 40
+    rng = np.random.default_rng(7)
+    rng.random((n, n))  # A, drawn first
+    u = rng.random(n)
+    lam = np.linalg.eigvalsh(random_spd_matrix(n, seed=7))
+    np.testing.assert_allclose(lam, np.linalg.eigvalsh(np.ones((n, n)) + np.diag(u)), atol=1e-9)
+    assert n < lam[-1] < n + 1 and lam[:-1].max() < 1
+    wishart = np.linalg.eigvalsh(random_spd_matrix(n, kind="wishart", seed=7))
+    assert wishart[-1] < 5  # no dominant direction
 
 
 def test_blobs_are_balanced_and_centred_in_the_box():
@@ -85,7 +120,8 @@ def test_corrupt_labels_keeps_class_sizes():
     (lambda: intrinsic_dimension_points(10, 5, 2, noise=-1), "noise"),
     (lambda: random_walk_tree(0, 10, 2), "n_branch"),
     (lambda: gaussian_blobs(10, 2, cluster_std=0), "cluster_std"),
-    (lambda: noisy_identity_spectra(5, [1.5]), "alphas"),
+    (lambda: noisy_identity_spectra(np.eye(5), [1.5]), "alphas"),
+    (lambda: random_spd_matrix(5, kind="gue"), "kind"),
     (lambda: corrupt_labels([0, 1], 2.0), "fraction"),
     (lambda: gaussian_blobs(10, 2, seed="a"), "seed"),
 ])

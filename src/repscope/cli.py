@@ -32,6 +32,7 @@ COMMANDS = {
     "demo": "repscope.cli:demo",
     "study": "repscope.studies.command:study",
     "figure": "repscope.studies.command:figure",
+    "fidelity": "repscope.studies.fidelity:main",
     "config": "repscope.pipeline.commands:config",
     "clusters": "repscope.pipeline.commands:clusters",
     "measure": "repscope.pipeline.commands:measure",

@@ -95,5 +95,6 @@ rule aggregate:
         "repscope aggregate experiment={params.experiment} out={output.table} > {log} 2>&1"
 
 
-# Per-epoch tables are requested too, so that a deleted one is measured again.
-TARGETS.extend(METRIC_FILES + list(rules.aggregate.output))
+# Per-epoch tables are requested too, so that a deleted one is measured again. An
+# experiment without training runs (experiment.grid: null) has no table to aggregate.
+TARGETS.extend(METRIC_FILES + (list(rules.aggregate.output) if PLAN.runs else []))

@@ -36,7 +36,8 @@ def intrinsic_dimension_points(n, dim, intrinsic_dim, *, distribution="uniform",
                                seed=0) -> np.ndarray:
     """[n, dim] points whose first ``intrinsic_dim`` coordinates are uniform on
     (-1, 1) (or standard normal) and whose other coordinates all equal one shared
-    random constant, plus ``noise`` * U(-1, 1) on every coordinate (T1)."""
+    standard-normal constant (for both distributions, as the DSE authors drew
+    it), plus ``noise`` * U(-1, 1) on every coordinate (T1)."""
     check_positive(n, "n", integer=True)
     check_positive(dim, "dim", integer=True)
     check_positive(intrinsic_dim, "intrinsic_dim", integer=True)
@@ -47,27 +48,60 @@ def intrinsic_dimension_points(n, dim, intrinsic_dim, *, distribution="uniform",
     rng = as_generator(seed)
     X = np.empty((n, dim))
     X[:, :intrinsic_dim] = _draw(rng, distribution, (n, intrinsic_dim))
-    X[:, intrinsic_dim:] = _draw(rng, distribution, 1)
+    X[:, intrinsic_dim:] = rng.normal()
     return X + noise * rng.uniform(-1, 1, (n, dim))
 
 
-def random_spd_matrix(n, *, seed=0) -> np.ndarray:
-    """A random symmetric positive semi-definite [n, n] matrix W = B B^T / n, B
-    standard normal (a Wishart matrix of trace ~ n, like the identity's)."""
+SPD_KINDS = ("make_spd", "wishart")
+
+
+def random_spd_matrix(n, *, kind="make_spd", seed=0) -> np.ndarray:
+    """A random symmetric positive definite [n, n] matrix (T1's W).
+
+    ``kind='make_spd'``: scikit-learn's ``make_spd_matrix`` as the DSE authors
+    called it (before scikit-learn 1.3 changed it): A uniform on [0, 1)^(n×n),
+    U, _, V^T = svd(A^T A), W = U (1 + diag(u)) V^T with u uniform on [0, 1).
+    The ``1 +`` adds 1 to every entry of the diagonal matrix, so W = U 1 1^T V^T
+    + U diag(u) V^T has one dominant eigenvalue ~ n above n eigenvalues in
+    (0, 1). Symmetrised, (W + W^T) / 2, as svd's U and V agree only up to
+    rounding. ``kind='wishart'``: B B^T / n, B standard normal (trace ~ n, no
+    dominant direction)."""
     check_positive(n, "n", integer=True)
-    B = as_generator(seed).normal(size=(n, n))
-    return B @ B.T / n
+    check_choice(kind, "kind", SPD_KINDS)
+    rng = as_generator(seed)
+    if kind == "wishart":
+        B = rng.normal(size=(n, n))
+        return B @ B.T / n
+    A = rng.random((n, n))
+    U, _, Vt = np.linalg.svd(A.T @ A)
+    W = U @ (1.0 + np.diag(rng.random(n))) @ Vt
+    return (W + W.T) / 2
 
 
-def noisy_identity_spectra(n, alphas, *, seed=0) -> np.ndarray:
-    """Eigenvalues [len(alphas), n] of alpha I + (1 - alpha) W for each alpha,
-    W = :func:`random_spd_matrix`. One eigendecomposition serves every alpha:
-    the eigenvalues are alpha + (1 - alpha) lambda(W)."""
+def _check_alphas(alphas) -> np.ndarray:
     alphas = np.asarray(alphas, dtype=np.float64)
     if alphas.ndim != 1 or np.any((alphas < 0) | (alphas > 1)):
         raise ValueError(f"alphas must be a 1-D sequence of numbers in [0, 1]; got {alphas!r}")
-    lam = np.linalg.eigvalsh(random_spd_matrix(n, seed=seed))
+    return alphas
+
+
+def noisy_identity_spectra(W, alphas) -> np.ndarray:
+    """Eigenvalues [len(alphas), n] of alpha I + (1 - alpha) W for each alpha
+    (W symmetric [n, n]). One eigendecomposition serves every alpha: the
+    eigenvalues are alpha + (1 - alpha) lambda(W)."""
+    alphas = _check_alphas(alphas)
+    lam = np.linalg.eigvalsh(W)
     return alphas[:, None] + (1 - alphas[:, None]) * lam[None, :]
+
+
+def noisy_identity_diffusion(W, alpha) -> np.ndarray:
+    """The row-normalised matrix D^-1 M of M = alpha I + (1 - alpha) W, D =
+    diag(row sums of M): the "diffusion matrix" whose entries the DSE authors'
+    T1 script handed to their matrix-entry entropy (DMEE)."""
+    (alpha,) = _check_alphas([alpha])
+    M = (1 - alpha) * np.asarray(W, dtype=np.float64)
+    M[np.diag_indices_from(M)] += alpha
+    return M / M.sum(1, keepdims=True)
 
 
 def gaussian_blobs(n, dim, centers=3, *, cluster_std=1.0, box=10.0, seed=0):

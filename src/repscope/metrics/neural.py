@@ -8,20 +8,24 @@ and report the bound on the other half, so a critic that memorises its
 training points does not inflate the estimate. Z is divided by its overall
 standard deviation (one number, so the geometry is kept); discrete labels
 enter as one-hot vectors, continuous references standardised per column.
-InfoNCE can never exceed log2(batch_size)."""
+InfoNCE can never exceed log2(batch_size).
+
+MINE also runs as the DSE authors ran it (``held_out=False``,
+``estimate='biased'``, ``standardize=False``; docs/fidelity.md): trained and
+scored on all points, the plain Donsker–Varadhan loss, raw inputs."""
 from __future__ import annotations
 
 import math
 
 import numpy as np
 
-from .._validate import check_points, check_positive, check_same_length, to_numpy
+from .._validate import check_choice, check_points, check_positive, check_same_length, to_numpy
 from .baselines import _is_discrete
 
 LN2 = math.log(2)
 
 
-def _inputs(Z, reference, reference_type):
+def _inputs(Z, reference, reference_type, standardize=True):
     Z = to_numpy(check_points(Z)).astype(np.float32)
     B = to_numpy(reference)
     check_same_length(Z.shape[0], B, "reference")
@@ -30,8 +34,9 @@ def _inputs(Z, reference, reference_type):
         B = np.eye(codes.max() + 1, dtype=np.float32)[codes]
     else:
         B = check_points(B.reshape(len(B), -1).astype(np.float32), "reference")
-        B = (B - B.mean(0)) / np.where(B.std(0) > 0, B.std(0), 1)
-    return Z / max(float(Z.std()), 1e-12), B
+        if standardize:
+            B = (B - B.mean(0)) / np.where(B.std(0) > 0, B.std(0), 1)
+    return (Z / max(float(Z.std()), 1e-12) if standardize else Z), B
 
 
 def _critic(dz, db, hidden):
@@ -50,6 +55,11 @@ def _critic(dz, db, hidden):
         def forward(self, z, b):
             return self.head(self.fz(z) + self.fb(b))[..., 0]
 
+        def joint_and_marginal(self, z, b, b_marg):
+            """T(z, b) and T(z, b_marg), sharing the first layer's z term."""
+            h = self.fz(z)
+            return self.head(h + self.fb(b))[..., 0], self.head(h + self.fb(b_marg))[..., 0]
+
         def pairs(self, z, b):
             return self.head(self.fz(z)[:, None, :] + self.fb(b)[None, :, :])[..., 0]
 
@@ -57,21 +67,22 @@ def _critic(dz, db, hidden):
 
 
 def _fit_and_score(Z, reference, loss_fn, score_fn, *, reference_type, hidden, steps, batch_size,
-                   lr, seed, device):
+                   lr, seed, device, held_out=True, standardize=True):
     """Split, fit the critic on one half with ``loss_fn(critic, z, b)``, return
-    ``score_fn(critic, z, b, generator)`` (nats) on the other half."""
+    ``score_fn(critic, z, b, generator)`` (nats) on the other half (on every
+    point, fitted and scored alike, when ``held_out`` is false)."""
     import torch
 
     check_positive(hidden, "hidden", integer=True)
     check_positive(steps, "steps", integer=True)
     check_positive(batch_size, "batch_size", integer=True)
     check_positive(lr, "lr")
-    Z, B = _inputs(Z, reference, reference_type)
+    Z, B = _inputs(Z, reference, reference_type, standardize)
     n = len(Z)
     if n < 4:
         raise ValueError(f"Z needs at least 4 points (2 to fit, 2 to evaluate); got N={n}")
     order = np.random.default_rng(seed).permutation(n)
-    fit, held = order[: n // 2], order[n // 2:]
+    fit, held = (order[: n // 2], order[n // 2:]) if held_out else (order, order)
     z = torch.as_tensor(Z, device=device)
     b = torch.as_tensor(B, device=device)
     gen = torch.Generator(device="cpu").manual_seed(seed)
@@ -101,25 +112,45 @@ def _donsker_varadhan(critic, z, b, gen):
     """E_joint[T] - log E_marginal[e^T], the marginal by shuffling b."""
     import torch
 
-    t_marg = critic(z, _shuffled(b, gen))
-    return critic(z, b).mean() - (torch.logsumexp(t_marg, 0) - math.log(len(t_marg)))
+    t_joint, t_marg = critic.joint_and_marginal(z, b, _shuffled(b, gen))
+    return t_joint.mean() - (torch.logsumexp(t_marg, 0) - math.log(len(t_marg)))
+
+
+MINE_ESTIMATES = ("ema", "biased")
+
+
+def _batched_dv(critic, z, b, gen, batch_size):
+    """The Donsker–Varadhan bound averaged over the batches of one shuffled
+    pass, the marginal shuffled within each batch (how the authors scored MINE)."""
+    import torch
+
+    perm = torch.randperm(len(z), generator=gen).to(z.device)
+    chunks = [perm[i:i + batch_size] for i in range(0, len(z), batch_size)]
+    return sum(_donsker_varadhan(critic, z[c], b[c], gen) for c in chunks) / len(chunks)
 
 
 def mine_mutual_information(Z, reference, *, reference_type="auto", hidden=64, steps=500,
-                            batch_size=256, lr=1e-3, ema=0.01, n_shuffles=10, seed=0,
-                            device="cpu") -> float:
+                            batch_size=256, lr=1e-3, ema=0.01, n_shuffles=10, estimate="ema",
+                            held_out=True, standardize=True, seed=0, device="cpu") -> float:
     """MINE: the Donsker–Varadhan bound sup_T E_P[T] - log E_{P_Z x P_B}[e^T], in
-    bits, with the moving-average gradient correction of Belghazi et al.
-    (rate ``ema``). Reported on the held-out half, averaged over
-    ``n_shuffles`` draws of the product-of-marginals sample. Not clipped: a
-    negative value means the critic found no dependence."""
+    bits. ``estimate='ema'``: with the moving-average gradient correction of
+    Belghazi et al. (rate ``ema``), reported on the held-out half averaged over
+    ``n_shuffles`` draws of the product-of-marginals sample. ``'biased'``: the
+    plain (biased-gradient) loss, reported as the mean bound over the batches
+    of one pass, as the DSE authors did; with ``held_out=False`` the critic is
+    fitted and scored on every point, and ``standardize=False`` feeds Z and a
+    continuous reference as they are. Not clipped: a negative value means the
+    critic found no dependence."""
     import torch
 
+    check_choice(estimate, "estimate", MINE_ESTIMATES)
     check_positive(ema, "ema")
     check_positive(n_shuffles, "n_shuffles", integer=True)
     state = {"avg": None}
 
     def loss(critic, z, b, gen):
+        if estimate == "biased":
+            return -_donsker_varadhan(critic, z, b, gen)
         e_marg = torch.exp(critic(z, _shuffled(b, gen))).mean()
         avg = e_marg.detach() if state["avg"] is None else (1 - ema) * state["avg"] + ema * e_marg.detach()
         state["avg"] = avg
@@ -127,10 +158,13 @@ def mine_mutual_information(Z, reference, *, reference_type="auto", hidden=64, s
         return -(critic(z, b).mean() - e_marg / avg)
 
     def score(critic, z, b, gen):
+        if estimate == "biased":
+            return _batched_dv(critic, z, b, gen, batch_size)
         return sum(_donsker_varadhan(critic, z, b, gen) for _ in range(n_shuffles)) / n_shuffles
 
     nats = _fit_and_score(Z, reference, loss, score, reference_type=reference_type, hidden=hidden,
-                          steps=steps, batch_size=batch_size, lr=lr, seed=seed, device=device)
+                          steps=steps, batch_size=batch_size, lr=lr, seed=seed, device=device,
+                          held_out=held_out, standardize=standardize)
     return nats / LN2
 
 

@@ -66,6 +66,8 @@ class Plan:
 
     @cached_property
     def figures(self) -> dict[str, Figure]:
+        if not self.runs:  # no training runs: no S1 figures
+            return {}
         ts = [float(t) for t in self.cfg.metrics.t]
         figs = []
         for kind in ("epoch", "accuracy"):
@@ -102,8 +104,12 @@ def _is_int(v, minimum: int) -> bool:
 
 
 def _grid(exp) -> list[Run]:
+    """The runs of ``experiment.grid``; ``grid: null`` = no training runs (an
+    experiment of toy / estimator studies only)."""
     grid = exp.get("grid")
     keys = list(GRID_GROUPS) + ["seed"]
+    if "grid" in exp and grid is None:
+        return []
     if grid is None or sorted(grid) != sorted(keys):
         raise ValueError(f"experiment.grid must have exactly the keys {keys}; "
                          f"got {None if grid is None else sorted(grid)}")

@@ -24,10 +24,12 @@ def grid(desc: str, **axes):
 
 
 def evenly(start, stop, num, integer=False) -> list:
-    """``num`` values evenly from start to stop (rounded, deduplicated if integer)."""
+    """``num`` values evenly from start to stop; ``integer``: truncated towards
+    zero and deduplicated, as ``np.linspace(..., dtype=int)`` in the DSE
+    authors' scripts (so T1's and T4's dimensions are theirs)."""
     v = np.linspace(start, stop, int(num))
     if integer:
-        return sorted({int(round(x)) for x in v})
+        return sorted({int(x) for x in v})
     return [float(x) for x in v]
 
 

@@ -22,7 +22,7 @@ def run(cfg) -> pd.DataFrame:
         X, _ = dla_tree(dim, s.n_branch, s.branch_length, rand_multiplier=s.rand_multiplier,
                         sigma=s.tree_noise, seed=rng)
         for ratio in s.ratios:
-            keep = rng.choice(len(X), size=max(2, int(round(ratio * len(X)))), replace=False)
+            keep = rng.choice(len(X), size=max(2, int(ratio * len(X))), replace=False)
             h = diffusion_spectral_entropy(X[keep], sigma=s.sigma, t=ts, max_n=None)
             rows += [dict(dim=dim, ratio=ratio, rep=r, n_points=len(keep), t=t, value=float(v))
                      for t, v in zip(ts, h)]
