@@ -119,3 +119,29 @@ def test_layerwise_figures_plot_the_layer_tables(results):
     fig = load_study("s7").FIGURES["s7_ablation_curves"](s7)
     dh = s7[(s7.metric == "ablation_dH_neuron") & (s7.layer == "block1")].value.to_numpy()
     np.testing.assert_allclose(fig.axes[len(fig.axes) // 2].lines[0].get_ydata(), np.sort(dh)[::-1])
+
+
+@pytest.mark.slow
+def test_cka_heatmaps_show_the_layer_tables(results):
+    root, _ = results
+    df = study_table(root, "cka_similarity")
+    within = df[df.metric == "CKA_layers"]
+    assert np.allclose(within[within.layer.map(lambda p: p.split(">")[0] == p.split(">")[1])].value, 1.0)
+    assert within.value.between(0, 1 + 1e-9).all()
+    previous = df[df.metric == "CKA_previous"]
+    assert set(previous.epoch) == {2} and previous.value.between(0, 1 + 1e-9).all()  # epoch 0 has none
+    fig = load_study("cka_similarity").FIGURES["cka_across_epochs"](df)
+    shown = np.sort(fig.axes[0].collections[0].get_array().compressed())
+    np.testing.assert_allclose(shown, np.sort(previous.value.to_numpy()))
+
+
+@pytest.mark.slow
+def test_ground_truth_estimates_are_drawn_against_the_truth(results):
+    root, _ = results
+    df = study_table(root, "mi_ground_truth")
+    assert set(df.estimator) == {"DSMI_median", "KSG_Ross"} and set(df.part) == {
+        "separation", "dimension", "sample_size"}
+    fig = load_study("mi_ground_truth").FIGURES["mi_ground_truth_estimates"](df)
+    sweep = df[df.part == "separation"]
+    xs = [tuple(line.get_xdata()) for line in fig.axes[0].lines if len(line.get_xdata()) == 2]
+    assert tuple(sorted(sweep.truth.unique())) in xs

@@ -1,6 +1,6 @@
 """Layer-wise measures of trained checkpoints (studies S4-S7): NC1, decodable
-information, manifold capacity, the binned information plane, ablation importance
-and modularity, per hooked layer and epoch.
+information, manifold capacity, the binned information plane, ablation importance,
+modularity and linear CKA similarity, per hooked layer and epoch.
 
 Settings: ``conf/layers/`` (``cfg.layers``). Where: an experiment's
 ``experiment.layerwise`` block lists the runs of its grid (by run name) and the
@@ -13,7 +13,7 @@ from pathlib import Path
 
 from .._validate import check_choice, check_positive
 
-MEASURES = ("NC1", "DIB", "MFT", "info_plane", "ablation", "modularity")
+MEASURES = ("NC1", "DIB", "MFT", "info_plane", "ablation", "modularity", "CKA")
 SPLITS = ("train", "test")
 PAIRS = ("all", "consecutive")
 COLUMNS = ["layer", "depth", "metric", "split", "unit", "t", "value"]

@@ -48,7 +48,7 @@ def layers(argv) -> None:
         wanted.discard("modularity")
     ids = ctx.eval_ids
     x_eval, y_eval = ctx.dataset.x_test[ids], ctx.dataset.y_test[ids].numpy()
-    on_eval = {"modularity"} | {m for m, c in (("MFT", L.manifold), ("info_plane", L.info_plane))
+    on_eval = {"modularity", "CKA"} | {m for m, c in (("MFT", L.manifold), ("info_plane", L.info_plane))
                                 if c.split == "test"}
     feats = {n: v.cpu().numpy() for n, v in C.collect(ctx, x_eval, with_input).items()} \
         if wanted & on_eval else {}
@@ -74,12 +74,39 @@ def layers(argv) -> None:
         "ablation": lambda: C.ablation_rows(ctx, ctx.inputs(x_eval), names, depth, L.ablation, L.seed),
         "modularity": lambda: C.modularity_rows(feats, pairs, {**depth, C.LOGITS: len(depth)},
                                                 L.modularity, L.seed),
+        "CKA": lambda: C.cka_rows(feats, with_input, depth, _previous_activations(
+            ctx, cfg, own["run_dir"], epoch, x_eval, with_input)),
     }
     rows = []
     for name in tqdm([m for m in steps if m in wanted], desc=f"epoch {epoch}", unit="measure"):
         rows += steps[name]()
         log.info("epoch %d: %s done (%d layers)", epoch, name, len(names))
     save_table(pd.DataFrame(rows, columns=COLUMNS), own["out"])
+
+
+def _previous_activations(ctx, cfg, run_dir, epoch, x, names):
+    """Activations {layer: [N, F]} of ``x`` at the measured epoch before ``epoch``
+    (``experiment.layerwise.epochs``), or None for the first; the network's weights are
+    restored afterwards."""
+    import torch
+
+    from ..io import checkpoint_path
+    from . import compute as C
+    from . import layerwise_selection
+
+    _, epochs = layerwise_selection(cfg.experiment.get("layerwise"), cfg.train.epochs,
+                                    cfg.train.checkpoint_every)
+    earlier = [e for e in epochs if e < epoch]
+    if not earlier:
+        return None
+    current = {k: v.clone() for k, v in ctx.net.state_dict().items()}
+    ckpt = torch.load(checkpoint_path(run_dir, max(earlier)), map_location=ctx.device,
+                      weights_only=True)
+    ctx.net.load_state_dict(ckpt["model"])
+    try:
+        return {n: v.cpu().numpy() for n, v in C.collect(ctx, x, names).items()}
+    finally:
+        ctx.net.load_state_dict(current)
 
 
 def _split_data(ctx, split, names, eval_data, pick):

@@ -16,6 +16,7 @@ from ..data import stratified_subset
 from ..metrics.ablation import ablation_importance
 from ..metrics.binned import information_plane, modularity_comparisons
 from ..metrics.dib import decodable_information
+from ..metrics.geometry import linear_cka
 from ..metrics.manifold import manifold_geometry
 from ..metrics.nc1 import NC1Accumulator
 from ..models import PENULTIMATE, forward_layers, layer_names
@@ -206,6 +207,29 @@ def modularity_rows(feats, names, depth, c, seed) -> list[dict]:
         for k, v in enumerate(np.mean(draws, axis=0), 1):
             rows.append(_row(f"{a}>{b}", depth[a], f"modularity_C{k}", v, "test"))
     return rows
+
+
+def cka_rows(feats, names, depth, previous=None) -> list[dict]:
+    """Linear CKA between every pair of layers at this epoch (metric ``CKA_layers``, layer
+    ``"a>b"``, every ordered pair, so a heat map reads off directly) and, given the
+    activations ``previous`` of the previous measured epoch on the same points, of each layer
+    with itself then (``CKA_previous``)."""
+    rows = [_row(f"{a}>{b}", depth[a], "CKA_layers", _cka(feats, a, feats, b), "test")
+            for a in names for b in names]
+    if previous is not None:
+        rows += [_row(n, depth[n], "CKA_previous", _cka(feats, n, previous, n), "test")
+                 for n in names]
+    return rows
+
+
+def _cka(A, a, B, b) -> float:
+    """CKA of layer a of A with layer b of B; NaN (logged) where a layer is constant on the
+    points (e.g. every unit dead), for which CKA is undefined."""
+    try:
+        return linear_cka(A[a], B[b])
+    except ValueError as err:
+        log.warning("CKA of %s with %s is undefined: %s", a, b, err)
+        return float("nan")
 
 
 def logits_of(ctx, z) -> np.ndarray:
