@@ -145,3 +145,15 @@ def test_ground_truth_estimates_are_drawn_against_the_truth(results):
     sweep = df[df.part == "separation"]
     xs = [tuple(line.get_xdata()) for line in fig.axes[0].lines if len(line.get_xdata()) == 2]
     assert tuple(sorted(sweep.truth.unique())) in xs
+
+
+@pytest.mark.slow
+def test_phate_maps_show_every_point_by_label(results):
+    root, _ = results
+    df = study_table(root, "phate_trajectory")
+    assert sorted(df.epoch.unique()) == [0, 2] and (df.groupby("epoch").size() == 80).all()
+    fig = load_study("phate_trajectory").FIGURES["phate_trajectory"](df)
+    first = df[df.epoch == 0]
+    scatter = fig.axes[0].collections[0]
+    np.testing.assert_allclose(scatter.get_offsets(), first[["phate1", "phate2"]].to_numpy())
+    np.testing.assert_array_equal(scatter.get_array(), first.label.to_numpy())
