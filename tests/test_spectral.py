@@ -46,30 +46,105 @@ def test_auto_solver_switches_on_size():
         diffusion_spectral_entropy(Z, solver="lanczos")
 
 
+@pytest.mark.parametrize("two_stage", [False, True])
+@pytest.mark.parametrize("lapack", ["mkl", "openblas"])
 @pytest.mark.parametrize("dtype, tol", [(np.float64, 1e-12), (np.float32, 1e-5)])
-def test_inplace_eigenvalues_match_numpy_and_reuse_the_buffer(dtype, tol):
+def test_inplace_eigenvalues_match_numpy_and_reuse_the_buffer(monkeypatch, dtype, tol, lapack, two_stage):
     import torch
 
-    from repscope.spectral.lapack import eigvalsh_inplace
+    from repscope.spectral import lapack as module
 
+    monkeypatch.setattr(module, "ONE_STAGE_MAX_N", 100 if two_stage else 1000)  # OpenBLAS: ?syevd_2stage or ?syevd
+    assert module._torch_lapack() and module._openblas()  # both ship with the dependencies
     rng = np.random.default_rng(0)
     B = rng.normal(size=(200, 200))
     A = ((B + B.T) / 20).astype(dtype)
     expected = np.linalg.eigvalsh(A.astype(np.float64))
     for a in (A.copy(), torch.from_numpy(A.copy())):
-        before = np.array(a, copy=True)
-        lam = eigvalsh_inplace(a)
+        before = np.array(np.asarray(a), copy=True)
+        lam = module.eigvalsh_inplace(a, lapack)
         assert lam.dtype == np.float64
         np.testing.assert_allclose(lam, expected, atol=tol)
         assert not np.array_equal(np.asarray(a), before)  # LAPACK worked in the caller's buffer
 
 
-def test_inplace_eigenvalues_fall_back_without_torch_lapack(monkeypatch):
+def test_inplace_eigenvalues_fall_back_without_the_lapack(monkeypatch):
     from repscope.spectral import lapack
 
     monkeypatch.setattr(lapack, "_torch_lapack", lambda: None)
-    A = np.diag([3.0, 1.0, 2.0])
-    np.testing.assert_allclose(lapack.eigvalsh_inplace(A), [1.0, 2.0, 3.0])
+    monkeypatch.setattr(lapack, "_openblas", lambda: None)
+    for name in ("mkl", "openblas"):
+        A = np.diag([3.0, 1.0, 2.0])
+        np.testing.assert_allclose(lapack.eigvalsh_inplace(A, name), [1.0, 2.0, 3.0])
+        np.testing.assert_array_equal(A, np.diag([3.0, 1.0, 2.0]))  # numpy's solver copies
+
+
+def test_lapack_follows_the_cpu_vendor_unless_forced(monkeypatch):
+    from repscope.spectral import Backend, backend, lapack
+
+    assert lapack.lapack_for("GenuineIntel") == "mkl"
+    assert lapack.lapack_for("AuthenticAMD") == lapack.lapack_for("") == "openblas"
+    for vendor, expected in (("GenuineIntel", "mkl"), ("AuthenticAMD", "openblas")):
+        monkeypatch.setattr(backend, "cpu_vendor", lambda: vendor)
+        assert Backend("torch").cpu_lapack == expected
+        assert Backend("numpy").cpu_lapack == "openblas"  # no torch import for the numpy backend
+        assert Backend("torch", lapack="openblas").cpu_lapack == "openblas"
+        assert Backend("torch", lapack="mkl").cpu_lapack == "mkl"
+    with pytest.raises(ValueError, match="lapack"):
+        Backend("numpy", lapack="mkl")
+    with pytest.raises(ValueError, match="lapack"):
+        Backend("torch", lapack="accelerate")
+
+
+def test_dense_entropy_is_the_same_with_either_lapack(monkeypatch):
+    from repscope.metrics import diffusion_spectral_entropy
+    from repscope.spectral import backend
+
+    Z = np.random.default_rng(7).normal(size=(900, 16)) * 3  # above ONE_STAGE_MAX_N: OpenBLAS's two-stage
+    values = {}
+    for vendor in ("GenuineIntel", "AuthenticAMD"):
+        monkeypatch.setattr(backend, "cpu_vendor", lambda: vendor)
+        values[vendor] = diffusion_spectral_entropy(Z, t=[1, 3])
+    np.testing.assert_allclose(values["GenuineIntel"], values["AuthenticAMD"], atol=1e-10)
+    np.testing.assert_allclose(values["GenuineIntel"], diffusion_spectral_entropy(Z, t=[1, 3], backend="numpy"),
+                               atol=1e-10)
+
+
+def test_usable_cores_leaves_out_the_cores_other_processes_run_on(monkeypatch, tmp_path):
+    import builtins
+
+    from repscope.spectral import lapack
+
+    monkeypatch.setattr(lapack, "_cores", lambda: 2)
+    real_open, loadavg = builtins.open, tmp_path / "loadavg"
+    monkeypatch.setattr(builtins, "open", lambda path, *a, **k: real_open(
+        loadavg if path == "/proc/loadavg" else path, *a, **k))
+    loadavg.write_text("9.05 4.80 1.98 12/181 13166\n")  # 12 running: at most 1 of them is this test
+    assert lapack.usable_cores() == 1
+    loadavg.write_text("0.50 0.40 0.30 1/181 13166\n")  # this test alone
+    assert lapack.usable_cores() == 2
+    loadavg.unlink()
+    assert lapack.usable_cores() == 2  # unreadable: all cores
+
+
+@pytest.mark.parametrize("lapack_name", ["mkl", "openblas"])
+def test_a_large_eigenproblem_takes_only_the_usable_cores(monkeypatch, lapack_name):
+    import threadpoolctl
+
+    from repscope.spectral import lapack
+
+    calls = []
+    routines = lapack._torch_lapack()[0]
+    blas_routines, integer, _ = lapack._openblas()
+    monkeypatch.setattr(lapack, "_torch_lapack", lambda: (routines, lambda k: calls.append(("mkl", k)), lambda: 2))
+    monkeypatch.setattr(lapack, "_openblas", lambda: (blas_routines, integer, lambda: 2))
+    real = threadpoolctl.threadpool_limits
+    monkeypatch.setattr(threadpoolctl, "threadpool_limits",
+                        lambda k, user_api: calls.append(("openblas", k)) or real(k, user_api))
+    monkeypatch.setattr(lapack, "usable_cores", lambda: 1)
+    A = np.diag([2.0, 1.0])
+    np.testing.assert_allclose(lapack.eigvalsh_inplace(A, lapack_name), [1.0, 2.0])
+    assert calls == ([("mkl", 1), ("mkl", 0)] if lapack_name == "mkl" else [("openblas", 1)])
 
 
 @pytest.mark.parametrize("backend", ["torch", "numpy"])
@@ -89,6 +164,7 @@ def test_per_core_keeps_order_and_runs_without_torch_lapack(monkeypatch):
     from repscope.spectral import lapack
 
     monkeypatch.setattr(lapack, "_torch_lapack", lambda: None)
+    monkeypatch.setattr(lapack, "_openblas", lambda: None)
     monkeypatch.setattr(lapack, "_cores", lambda: 2)
     assert lapack.per_core(lambda x: x * x, list(range(7))) == [x * x for x in range(7)]
     assert lapack.per_core(len, []) == []
@@ -170,3 +246,67 @@ def test_large_arrays_come_from_a_populated_mapping(monkeypatch, name, dtype):
     a[1, 2] = 7.0  # writable
     assert np.asarray(a).sum() == 7.0
     np.testing.assert_allclose(np.asarray(squared_distances(Z, be)), small, rtol=0, atol=0)
+
+
+def test_dtype_follows_the_input():
+    import torch
+
+    from repscope.spectral import follow_dtype
+
+    Z = np.zeros((3, 2))
+    assert follow_dtype(Z.astype(np.float32)) == follow_dtype(torch.zeros(3, 2)) == "float32"
+    for other in (Z, Z.astype(np.float16), Z.astype(np.int64), Z.astype(bool), torch.zeros(3, 2, dtype=torch.float64)):
+        assert follow_dtype(other) == "float64"
+    assert follow_dtype(Z.astype(np.float32), backend="numpy") == "float64"  # numpy computes in float64
+    assert follow_dtype(Z.astype(np.float32), "float64") == "float64"
+    assert follow_dtype(Z, "float32") == "float32"
+
+
+@pytest.mark.parametrize("solver", ["exact", "slq"])
+def test_float32_points_are_measured_in_float32_by_default(solver):
+    from repscope.metrics import diffusion_spectral_entropy, diffusion_spectral_mutual_information
+
+    rng = np.random.default_rng(8)
+    Z = (rng.normal(size=(600, 12)) * 3).astype(np.float32)
+    y = rng.integers(0, 3, 600)
+    default = diffusion_spectral_entropy(Z, t=[1, 2], solver=solver)
+    in32 = diffusion_spectral_entropy(Z, t=[1, 2], solver=solver, dtype="float32")
+    in64, stderr = diffusion_spectral_entropy(Z, t=[1, 2], solver=solver, dtype="float64", return_stderr=True)
+    np.testing.assert_array_equal(default, in32)  # the float32 path, bit for bit
+    assert np.any(default != in64)  # ... which is not the float64 one
+    # exact: float32 rounding; SLQ: rounding amplified by 50 Lanczos steps, within the error bars
+    assert np.all(np.abs(default - in64) <= 1e-4 + 3 * stderr)
+    if solver == "exact":
+        mi = diffusion_spectral_mutual_information(Z, y).mi
+        assert mi == diffusion_spectral_mutual_information(Z, y, dtype="float32").mi
+        assert mi == pytest.approx(diffusion_spectral_mutual_information(Z, y, dtype="float64").mi, abs=1e-4)
+
+
+def test_other_inputs_are_measured_in_float64_by_default():
+    from repscope.metrics import adjacency_spectral_entropy, diffusion_spectral_entropy
+
+    Z = np.random.default_rng(9).integers(-5, 5, size=(300, 6))
+    assert diffusion_spectral_entropy(Z) == diffusion_spectral_entropy(Z.astype(np.float64), dtype="float64")
+    assert adjacency_spectral_entropy(Z) == adjacency_spectral_entropy(Z.astype(np.float64), dtype="float64")
+    Z32 = Z.astype(np.float32)
+    assert diffusion_spectral_entropy(Z32, backend="numpy") == diffusion_spectral_entropy(Z, backend="numpy",
+                                                                                          dtype="float64")
+
+
+def test_slq_takes_only_the_usable_cores_and_gives_them_back(monkeypatch):
+    import torch
+
+    from repscope.spectral import lapack, slq_spectrum_entropy
+
+    seen, real = [], torch.linalg.qr
+    monkeypatch.setattr(torch.linalg, "qr", lambda *a: seen.append(torch.get_num_threads()) or real(*a))
+    monkeypatch.setattr(lapack, "usable_cores", lambda: 1)
+    threads = torch.get_num_threads()
+    torch.set_num_threads(2)
+    try:
+        B = np.random.default_rng(10).normal(size=(80, 80))
+        slq_spectrum_entropy(torch.as_tensor((B + B.T) / 40), n_probes=4, n_steps=5, n_deflate=4)
+        assert seen and set(seen) == {1}
+        assert torch.get_num_threads() == 2
+    finally:
+        torch.set_num_threads(threads)

@@ -12,8 +12,8 @@ import numpy as np
 
 from .._validate import check_choice, check_points, check_positive
 from ..spectral import (Backend, DiffusionOperator, Estimate, PackedDiffusionOperator, Solver, as_solver,
-                        bandwidth, entropy_bits, gaussian_, normalize_symmetric_, slq_spectrum_entropy,
-                        spectrum_entropy, squared_distances)
+                        bandwidth, entropy_bits, follow_dtype, gaussian_, normalize_symmetric_,
+                        slq_spectrum_entropy, spectrum_entropy, squared_distances)
 from ..spectral.lapack import per_core
 from ..spectral.operator import packed_entries
 from .sampling import subsample
@@ -31,9 +31,9 @@ class SpectralSetup:
     DSMI never holds more than one N x N's worth."""
 
     def __init__(self, Z, sigma=10.0, *, operator="diffusion", knn_k=10, backend="torch",
-                 dtype="float64", device="cpu", solver: Solver | None = None):
+                 dtype=None, device="cpu", solver: Solver | None = None):
         check_choice(operator, "operator", OPERATORS)
-        self.be = Backend(backend, dtype, device)
+        self.be = Backend(backend, follow_dtype(Z, dtype, backend), device)
         self.solver = solver or Solver()
         self.operator, self.knn_k, self.n = operator, knn_k, Z.shape[0]
         if operator == "knn":
@@ -170,7 +170,7 @@ def _points(Z, max_n, seed, sampling):
 
 
 def diffusion_spectrum(Z, sigma=10.0, *, knn_k=10, max_n=10000, seed=0, sampling="generator",
-                       backend="torch", dtype="float64", device="cpu") -> np.ndarray:
+                       backend="torch", dtype=None, device="cpu") -> np.ndarray:
     """Eigenvalues (ascending, float64) of the diffusion operator of Z.
 
     Compute it once and pass it to :func:`repscope.spectral.spectrum_entropy`
@@ -182,7 +182,7 @@ def diffusion_spectrum(Z, sigma=10.0, *, knn_k=10, max_n=10000, seed=0, sampling
 
 
 def diffusion_spectral_entropy(Z, sigma=10.0, t=1, *, knn_k=10, max_n=10000, seed=0,
-                               sampling="generator", backend="torch", dtype="float64",
+                               sampling="generator", backend="torch", dtype=None,
                                device="cpu", solver="exact", return_stderr=False):
     """Diffusion spectral entropy of the points Z [N, D], in bits (<= log2 N).
 
@@ -192,7 +192,9 @@ def diffusion_spectral_entropy(Z, sigma=10.0, t=1, *, knn_k=10, max_n=10000, see
     :func:`repscope.spectral.bandwidth`). ``t`` may be a sequence: one
     spectrum, one value per t. Above ``max_n`` points a random subset is used
     (``sampling='reference'`` draws it exactly as dse-dsmi does; None keeps all).
-    ``backend`` ``'torch'`` (``dtype``, ``device``) or ``'numpy'`` (float64).
+    ``backend`` ``'torch'`` (``dtype``, ``device``) or ``'numpy'`` (float64);
+    ``dtype=None`` follows Z: float32 points in float32, anything else in
+    float64 (:func:`repscope.spectral.follow_dtype`).
     ``solver``: ``'exact'``, ``'slq'``, ``'auto'`` or a
     :class:`repscope.spectral.Solver`; with ``return_stderr`` the result is an
     ``Estimate(value, stderr)`` (stderr 0 when exact)."""
@@ -207,7 +209,7 @@ def diffusion_spectral_entropy(Z, sigma=10.0, t=1, *, knn_k=10, max_n=10000, see
 
 
 def matrix_entry_entropy(Z, sigma=10.0, *, knn_k=10, max_n=10000, seed=0, sampling="generator",
-                         backend="torch", dtype="float64", device="cpu") -> float:
+                         backend="torch", dtype=None, device="cpu") -> float:
     """Entropy of the entries of the row-stochastic diffusion matrix P (the
     reference's ``matrix_entry_entropy`` variant), in bits (<= 2 log2 N)."""
     Z = _points(Z, max_n, seed, sampling)
@@ -216,7 +218,7 @@ def matrix_entry_entropy(Z, sigma=10.0, *, knn_k=10, max_n=10000, seed=0, sampli
 
 
 def adjacency_spectral_entropy(Z, sigma=10.0, *, kind="gaussian", knn=10, max_n=10000, seed=0,
-                               sampling="generator", backend="torch", dtype="float64",
+                               sampling="generator", backend="torch", dtype=None,
                                device="cpu") -> float:
     """Spectral entropy of an adjacency matrix of Z, in bits: the Gaussian
     kernel itself (``kind='gaussian'``), its anisotropic normalisation

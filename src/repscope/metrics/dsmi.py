@@ -120,7 +120,7 @@ def _mutual_information(Z, reference, entropies, *, reference_type, n_clusters, 
 def diffusion_spectral_mutual_information(
         Z, reference=None, *, sigma=10.0, t=1, reference_type="auto", n_clusters=10,
         clusters=None, n_repetitions=5, seed=0, sampling="generator", knn_k=10, max_n=10000,
-        matrix_entry=False, backend="torch", dtype="float64", device="cpu",
+        matrix_entry=False, backend="torch", dtype=None, device="cpu",
         solver="exact") -> MutualInformation:
     """DSMI(Z; B) in bits, B given as ``reference`` (labels, a scalar or vectors;
     see :func:`cluster_reference`) or as a precomputed ``clusters`` assignment.
@@ -143,7 +143,7 @@ def diffusion_spectral_mutual_information(
 
 def diffusion_spectral_measures(
         Z, clusters, *, sigma=10.0, t=1, dse=True, n_repetitions=5, seed=0, sampling="generator",
-        knn_k=10, max_n=10000, backend="torch", dtype="float64", device="cpu",
+        knn_k=10, max_n=10000, backend="torch", dtype=None, device="cpu",
         solver="exact") -> dict:
     """DSE(Z) and DSMI(Z; B) for every discrete reference in ``clusters``
     ({name: labels or a precomputed cluster assignment [N]}), all from one
@@ -193,7 +193,7 @@ def classic_shannon_mutual_information(
 def adjacency_spectral_mutual_information(
         Z, reference=None, *, sigma=10.0, kind="gaussian", knn=10, reference_type="auto",
         n_clusters=10, clusters=None, n_repetitions=5, seed=0, sampling="generator",
-        max_n=10000, backend="torch", dtype="float64", device="cpu") -> MutualInformation:
+        max_n=10000, backend="torch", dtype=None, device="cpu") -> MutualInformation:
     """MI with an adjacency spectral entropy (``kind`` as in
     :func:`adjacency_spectral_entropy`) in place of DSE."""
     check_choice(kind, "kind", ADJACENCY_KINDS)

@@ -1,6 +1,6 @@
 """The spectral engine shared by every spectral measure: backends, kernels,
 eigenvalues and spectral entropies."""
-from .backend import BACKENDS, DTYPES, Backend
+from .backend import BACKENDS, DTYPES, Backend, follow_dtype
 from .entropy import entropy_bits, spectrum_entropy
 from .slq import Estimate, lanczos_quadrature, slq_spectrum_entropy
 from .solver import SOLVERS, Solver, as_solver
@@ -10,5 +10,5 @@ from .operator import DiffusionOperator, PackedDiffusionOperator
 
 __all__ = ["BACKENDS", "BANDWIDTH_RULES", "DTYPES", "SOLVERS", "Backend", "DiffusionOperator", "Estimate",
            "PackedDiffusionOperator", "Solver", "as_solver", "bandwidth", "cross_squared_distances", "entropy_bits",
-           "gaussian_", "lanczos_quadrature", "normalize_symmetric_", "slq_spectrum_entropy", "spectrum_entropy",
-           "squared_distances"]
+           "follow_dtype", "gaussian_", "lanczos_quadrature", "normalize_symmetric_", "slq_spectrum_entropy",
+           "spectrum_entropy", "squared_distances"]

@@ -1,6 +1,6 @@
-"""Array backends for the spectral engine: numpy/scipy (float64) or torch
-(CPU or CUDA, float32 or float64), behind one small set of operations so
-every kernel and spectrum is written once."""
+"""Array backends for the spectral engine: numpy (float64) or torch (CPU or
+CUDA, float32 or float64), behind one small set of operations so every kernel
+and spectrum is written once."""
 from __future__ import annotations
 
 import math
@@ -10,27 +10,46 @@ from dataclasses import dataclass
 import numpy as np
 
 from .._validate import _is_torch, check_choice
+from .lapack import LAPACKS, cpu_vendor, lapack_for
 
 BACKENDS = ("numpy", "torch")
 DTYPES = ("float32", "float64")
 POPULATE_BYTES = 64 * 2**20  # CPU arrays from this size on are mapped with their pages populated
 
 
+def follow_dtype(Z, dtype=None, backend: str = "torch") -> str:
+    """The working precision: ``dtype`` where given, else the input's —
+    float32 points are computed in float32 (half the memory, about twice the
+    speed, within ~1e-6 bits of float64), anything else (float64, integers,
+    float16, …) in float64; the numpy backend always computes in float64."""
+    if dtype is not None:
+        return dtype
+    return "float32" if backend == "torch" and str(getattr(Z, "dtype", "")).endswith("float32") else "float64"
+
+
 @dataclass(frozen=True)
 class Backend:
     """Where and in which precision the spectral work runs.
 
-    ``numpy`` runs float64 on the CPU with LAPACK through scipy; ``torch`` runs on
-    ``device`` (``cpu``, ``cuda``, ``cuda:1`` …) in ``dtype``. On this kind of CPU
-    torch's eigensolver is the faster of the two, so it is the default."""
+    ``numpy`` runs float64 on the CPU (no torch import); ``torch`` runs on
+    ``device`` (``cpu``, ``cuda``, ``cuda:1`` …) in ``dtype`` (see
+    :func:`follow_dtype` for the measures' default). ``lapack`` is the LAPACK
+    that solves large CPU eigenproblems: ``auto`` picks by CPU vendor
+    (:func:`repscope.spectral.lapack.lapack_for`), ``mkl`` (torch's; torch
+    backend only) or ``openblas`` (numpy's) force one."""
 
     name: str = "torch"
     dtype: str = "float64"
     device: str = "cpu"
+    lapack: str = "auto"
 
     def __post_init__(self):
         check_choice(self.name, "backend", BACKENDS)
         check_choice(self.dtype, "dtype", DTYPES)
+        check_choice(self.lapack, "lapack", LAPACKS)
+        if self.name == "numpy" and self.lapack == "mkl":
+            raise ValueError("lapack='mkl' needs backend='torch' (the MKL ships inside torch); "
+                             "allowed with backend='numpy': 'auto', 'openblas'")
         if self.name == "numpy" and self.dtype != "float64":
             raise ValueError(f"dtype must be 'float64' with backend='numpy'; got {self.dtype!r} "
                              "(use backend='torch' for float32)")
@@ -153,11 +172,18 @@ class Backend:
     def to_numpy(self, a) -> np.ndarray:
         return a if self.name == "numpy" else a.detach().cpu().numpy()
 
+    @property
+    def cpu_lapack(self) -> str:
+        """``lapack`` resolved: OpenBLAS for ``numpy``; by CPU vendor for ``torch``."""
+        if self.lapack != "auto":
+            return self.lapack
+        return "openblas" if self.name == "numpy" else lapack_for(cpu_vendor())
+
     def eigvalsh(self, a) -> np.ndarray:
         """Eigenvalues (ascending, float64 numpy) of a symmetric matrix or a
-        stack of them. CPU matrices are overwritten (no copy): scipy's LAPACK
-        for ``numpy``, torch's MKL for ``torch``; a CPU stack runs one matrix
-        per core (see :mod:`repscope.spectral.lapack`)."""
+        stack of them. A CPU matrix is overwritten (no copy) by
+        :attr:`cpu_lapack`; a CPU stack runs one matrix per core (see
+        :mod:`repscope.spectral.lapack`)."""
         if self.device != "cpu":
             import torch
 
@@ -166,11 +192,7 @@ class Backend:
 
         if a.ndim == 3:
             return np.stack(per_core(self.eigvalsh, list(a), mkl=self.name == "torch"))
-        if self.name == "numpy":
-            from scipy.linalg import eigh
-
-            return eigh(a, eigvals_only=True, driver="evd", check_finite=False, overwrite_a=True)
-        return eigvalsh_inplace(a)
+        return eigvalsh_inplace(a, self.cpu_lapack)
 
     def eigvals_general(self, a) -> np.ndarray:
         """Complex eigenvalues of a general square matrix (numpy complex128).

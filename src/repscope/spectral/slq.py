@@ -25,6 +25,7 @@ import numpy as np
 
 from .backend import Backend
 from .entropy import _check_t
+from .lapack import torch_threads_usable
 
 
 class Estimate(NamedTuple):
@@ -105,6 +106,7 @@ def _quadrature_sums(quad, norms2, h):
     return np.array([n2 * (tau * h(theta)).sum() for (theta, tau), n2 in zip(quad, norms2)])
 
 
+@torch_threads_usable()
 def slq_spectrum_entropy(K, t=1, *, n_probes: int = 30, n_steps: int = 50, n_deflate: int = 32,
                          n_deflate_steps: int = 10, seed: int = 0, deflate=None) -> Estimate:
     """SLQ estimate of the spectral entropy (bits) of the symmetric torch
