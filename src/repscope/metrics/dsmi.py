@@ -13,7 +13,8 @@ from typing import NamedTuple
 
 import numpy as np
 
-from .._validate import check_choice, check_points, check_positive, check_same_length, to_numpy
+from .._validate import (check_choice, check_max_n, check_points, check_positive, check_same_length, check_seed,
+                         check_spectral, integer_labels, to_numpy)
 from ..spectral import as_solver
 from .dse import ADJACENCY_KINDS, SpectralSetup
 from .sampling import Sampler, subsample
@@ -39,8 +40,9 @@ def cluster_reference(reference, reference_type="auto", n_clusters=10, seed=0) -
     - ``vector`` ([N, D'], e.g. flattened inputs X): spectral clustering with a
       nearest-neighbours affinity and ``cluster_qr`` labels, seeded. Compute it
       once per dataset and pass the result back as ``clusters=``.
-    ``auto`` picks discrete for one integer column, scalar for one float
-    column, vector otherwise (the reference's rule)."""
+    ``auto`` picks discrete for one column of integer labels (integers, bools
+    or floats that are all whole numbers: 0.0 ... 19.0 are 20 classes, not a
+    scalar cut into bins), scalar for any other column, vector otherwise."""
     check_choice(reference_type, "reference_type", REFERENCE_TYPES)
     B = to_numpy(reference)
     if B.ndim == 1:
@@ -50,7 +52,7 @@ def cluster_reference(reference, reference_type="auto", n_clusters=10, seed=0) -
     if reference_type == "auto":
         if B.shape[1] > 1:
             reference_type = "vector"
-        elif np.issubdtype(B.dtype, np.integer) or B.dtype == bool:
+        elif integer_labels(B) is not None:
             reference_type = "discrete"
         else:
             reference_type = "scalar"
@@ -60,7 +62,8 @@ def cluster_reference(reference, reference_type="auto", n_clusters=10, seed=0) -
     if reference_type == "discrete":
         if np.issubdtype(B.dtype, np.floating) and not np.isfinite(B).all():
             raise ValueError("reference contains NaN or Inf; discrete labels must be finite")
-        return B[:, 0]
+        labels = integer_labels(B[:, 0])
+        return B[:, 0] if labels is None else labels
     check_points(B, "reference")
     check_positive(n_clusters, "n_clusters", integer=True)
     if reference_type == "scalar":
@@ -105,6 +108,9 @@ def _mutual_information(Z, reference, entropies, *, reference_type, n_clusters, 
                         n_repetitions, seed, sampling, max_n) -> MutualInformation:
     Z = check_points(Z)
     check_positive(n_repetitions, "n_repetitions", integer=True)
+    check_positive(n_clusters, "n_clusters", integer=True)
+    check_seed(seed)
+    check_max_n(max_n)
     if clusters is None:
         if reference is None:
             raise ValueError("reference is required unless clusters= is given")
@@ -130,6 +136,9 @@ def diffusion_spectral_mutual_information(
     random subsets exactly as dse-dsmi 1.1 does (Python ``random``, reseeded
     with ``seed`` per class); the default uses a numpy Generator. ``solver`` as
     in :func:`diffusion_spectral_entropy`, applied to each class-sized block."""
+    Z = check_spectral(Z, sigma=sigma, t=t, knn_k=knn_k, max_n=max_n, seed=seed, sampling=sampling,
+                       backend=backend, dtype=dtype, device=device, solver=solver)
+
     def entropies(Zc, subsets):
         setup = SpectralSetup(Zc, sigma, knn_k=knn_k, backend=backend, dtype=dtype, device=device,
                               solver=as_solver(solver))
@@ -156,7 +165,8 @@ def diffusion_spectral_measures(
     Equal to :func:`diffusion_spectral_entropy` and
     :func:`diffusion_spectral_mutual_information` called one by one, except that
     a ``sigma`` rule is resolved on all of Z also for DSE when N > ``max_n``."""
-    Z = check_points(Z)
+    Z = check_spectral(Z, sigma=sigma, t=t, knn_k=knn_k, max_n=max_n, seed=seed, sampling=sampling,
+                       backend=backend, dtype=dtype, device=device, solver=solver)
     check_positive(n_repetitions, "n_repetitions", integer=True)
     plans = {}
     for name, assignment in clusters.items():
@@ -197,6 +207,8 @@ def adjacency_spectral_mutual_information(
     """MI with an adjacency spectral entropy (``kind`` as in
     :func:`adjacency_spectral_entropy`) in place of DSE."""
     check_choice(kind, "kind", ADJACENCY_KINDS)
+    Z = check_spectral(Z, sigma=sigma, knn_k=knn, max_n=max_n, seed=seed, sampling=sampling, backend=backend,
+                       dtype=dtype, device=device)
 
     def entropies(Zc, subsets):
         setup = SpectralSetup(Zc, sigma, operator=ADJACENCY_KINDS[kind], knn_k=knn,

@@ -15,21 +15,23 @@ import math
 
 import numpy as np
 
-from .._validate import check_points, check_positive, check_same_length, to_numpy
+from .._validate import check_device, check_points, check_positive, check_same_length, check_seed, to_numpy
 from .baselines import _is_discrete
 
 LN2 = math.log(2)
 
 
 def _inputs(Z, reference, reference_type):
-    Z = to_numpy(check_points(Z)).astype(np.float32)
+    Z = to_numpy(check_points(Z, dtype="float32")).astype(np.float32)
     B = to_numpy(reference)
     check_same_length(Z.shape[0], B, "reference")
     if _is_discrete(B, reference_type):
+        if np.issubdtype(B.dtype, np.floating) and not np.isfinite(B).all():
+            raise ValueError("reference contains NaN or Inf; discrete labels must be finite")
         _, codes = np.unique(B.reshape(-1), return_inverse=True)
         B = np.eye(codes.max() + 1, dtype=np.float32)[codes]
     else:
-        B = check_points(B.reshape(len(B), -1).astype(np.float32), "reference")
+        B = check_points(B.reshape(len(B), -1).astype(np.float64), "reference", dtype="float32").astype(np.float32)
         B = (B - B.mean(0)) / np.where(B.std(0) > 0, B.std(0), 1)
     return Z / max(float(Z.std()), 1e-12), B
 
@@ -66,6 +68,8 @@ def _fit_and_score(Z, reference, loss_fn, score_fn, *, reference_type, hidden, s
     check_positive(steps, "steps", integer=True)
     check_positive(batch_size, "batch_size", integer=True)
     check_positive(lr, "lr")
+    check_seed(seed)
+    check_device(device)
     Z, B = _inputs(Z, reference, reference_type)
     n = len(Z)
     if n < 4:

@@ -27,7 +27,10 @@ def bin_columns(Z, num_bins: int, value_range=None) -> np.ndarray:
             raise ValueError(f"value_range must be None, 'global' or (lo, hi); got {value_range!r}")
         lo, hi = Z.min(), Z.max()
     else:
-        lo, hi = (float(v) for v in value_range)
+        try:
+            lo, hi = (float(v) for v in value_range)
+        except (TypeError, ValueError):
+            raise ValueError(f"value_range must be None, 'global' or (lo, hi); got {value_range!r}") from None
         if not lo < hi or Z.min() < lo or Z.max() > hi:
             raise ValueError(f"value_range must be (lo, hi) with lo < hi containing every entry "
                              f"(data span [{Z.min()}, {Z.max()}]); got {value_range!r}")
