@@ -81,6 +81,9 @@ def _ksg_discrete(Z, y, k, be: Backend) -> float:
     m = (d < r[:, None]).sum(1).double().cpu().numpy()
     keep &= m > 0
     n_kept = int(keep.sum())
+    if n_kept == 0:
+        raise ValueError(f"k={k}: every point has its k-th same-class neighbour at distance 0 (duplicate points); "
+                         "lower k, raise jitter or deduplicate Z")
     mi = (digamma(n_kept) + digamma(k_eff[keep]).mean() - digamma(counts[keep]).mean()
           - digamma(m[keep]).mean())
     return max(0.0, float(mi)) / LN2
@@ -96,6 +99,9 @@ def _ksg_continuous(Z, B, k, be: Backend) -> float:
     joint = torch.maximum(dz, db)
     n = joint.shape[0]
     eps = joint.kthvalue(k + 1, dim=1).values  # +1: the point itself
+    if float(eps.min()) <= 0:
+        raise ValueError(f"k={k}: some point has k exact duplicates in the joint space of Z and the reference, "
+                         "which jitter cannot separate where a column is constant; lower k or deduplicate Z")
     nz = (dz < eps[:, None]).sum(1) - 1
     nb = (db < eps[:, None]).sum(1) - 1
     nz, nb = nz.double().cpu().numpy(), nb.double().cpu().numpy()
@@ -191,4 +197,5 @@ def effective_rank(Z, *, eps=1e-7) -> float:
     if s.sum() <= 0:
         raise ValueError("Z is all zeros; its effective rank is undefined")
     p = s / s.sum() + eps
+    p = p[p > 0]  # 0 log 0 = 0 (a zero singular value with eps=0)
     return float(np.exp(-(p * np.log(p)).sum()))

@@ -68,6 +68,9 @@ def cluster_reference(reference, reference_type="auto", n_clusters=10, seed=0) -
     check_positive(n_clusters, "n_clusters", integer=True)
     if reference_type == "scalar":
         return bin_columns(B, n_clusters)[:, 0]
+    if len(B) <= max(n_clusters, 10):
+        raise ValueError(f"reference: spectral clustering of vectors into n_clusters={n_clusters} needs more points "
+                         f"than n_clusters and than its 10 nearest neighbours; got N={len(B)}")
     from sklearn.cluster import SpectralClustering
 
     return SpectralClustering(n_clusters=n_clusters, affinity="nearest_neighbors",
