@@ -148,3 +148,22 @@ def test_float32_work_refuses_magnitudes_that_fit_only_float64():
     assert np.isfinite(M.diffusion_spectral_entropy(Z * 1e30))
     with pytest.raises(ValueError, match=r"overflow float32"):
         M.diffusion_spectral_entropy(Z * 1e30, dtype="float32")
+
+
+def test_what_the_property_suite_found_stays_fixed():
+    """Cases Hypothesis found (tests/test_properties.py), kept as fixed examples."""
+    rng = np.random.default_rng(0)
+    Z = rng.normal(size=(6, 1))
+    # an identity kernel: every eigenvalue 1, DSE = log2 N exactly; SLQ's noisy estimate is kept within the bound
+    est = M.diffusion_spectral_entropy(Z * 1e149, solver="slq", return_stderr=True)
+    assert est.value <= np.log2(6) and est.stderr > 0
+    with pytest.raises(ValueError, match="seed"):
+        M.classic_shannon_entropy(Z, max_n=3, seed=1.5)
+    constant, one_class = np.ones((4, 1), bool), np.zeros(4, int)
+    assert np.isfinite(M.mine_mutual_information(constant, one_class, steps=1, hidden=4, batch_size=8))
+    assert M.nc1(np.array([[1.3e-301], [-1.3e-301]]), [0, 1]) == 0.0  # s**2 underflowed: 0/0
+    assert M.effective_rank(np.array([[1.0, 0.0], [1.0, 0.0]]), eps=0) == pytest.approx(1.0)
+    with pytest.raises(ValueError, match="k=1"):
+        M.ksg_mutual_information(np.zeros((3, 1)), np.zeros(3), reference_type="scalar", k=1)
+    with pytest.raises(ValueError, match="n_clusters"):
+        M.binned_mutual_information(rng.normal(size=(10, 2)), rng.normal(size=(10, 2)), reference_type="vector")

@@ -75,7 +75,8 @@ class SpectralSetup:
                                         n_deflate_steps=self.solver.deflate_steps, seed=self.solver.seed,
                                         deflate=None if top is None else self.be.as_torch(top[i]))
                    for i, a in enumerate(A)]
-            return np.array([e.value for e in est]), np.array([e.stderr for e in est])
+            # an estimate is noisy; the entropy of n eigenvalues lies in [0, log2 n]
+            return np.clip([e.value for e in est], 0, np.log2(A[0].shape[-1])), np.array([e.stderr for e in est])
         if self.operator == "knn" or len(A) == 1:
             lam = np.stack([self._eigenvalues(a) for a in A])
         else:

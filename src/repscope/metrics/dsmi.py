@@ -15,7 +15,7 @@ import numpy as np
 
 from .._validate import (check_choice, check_max_n, check_points, check_positive, check_same_length, check_seed,
                          check_spectral, integer_labels, to_numpy)
-from ..spectral import as_solver
+from ..spectral import Estimate, as_solver
 from .dse import ADJACENCY_KINDS, SpectralSetup
 from .sampling import Sampler, subsample
 from .shannon import bin_columns, classic_entropies
@@ -107,6 +107,16 @@ def _combine(counts, H, n_repetitions):
     return float(mi) if np.ndim(mi) == 0 else mi
 
 
+def _combine_stderr(counts, E, n_repetitions):
+    """Standard error of :func:`_combine` from the standard errors E of its
+    entropies, taken as independent: sqrt(sum_b p(b)^2 [sum_r E_r^2 / R^2 + E_b^2])."""
+    E = E.reshape(len(counts), n_repetitions + 1, *E.shape[1:])
+    var = (E[:, 1:] ** 2).sum(1) / n_repetitions**2 + E[:, 0] ** 2
+    w = (counts / counts.sum()).reshape(-1, *([1] * (var.ndim - 1)))
+    se = np.sqrt((w * w * var).sum(0))
+    return float(se) if np.ndim(se) == 0 else se
+
+
 def _mutual_information(Z, reference, entropies, *, reference_type, n_clusters, clusters,
                         n_repetitions, seed, sampling, max_n) -> MutualInformation:
     Z = check_points(Z)
@@ -156,14 +166,16 @@ def diffusion_spectral_mutual_information(
 def diffusion_spectral_measures(
         Z, clusters, *, sigma=10.0, t=1, dse=True, n_repetitions=5, seed=0, sampling="generator",
         knn_k=10, max_n=10000, backend="torch", dtype="float64", device="cpu",
-        solver="exact") -> dict:
+        solver="exact", return_stderr=False) -> dict:
     """DSE(Z) and DSMI(Z; B) for every discrete reference in ``clusters``
     ({name: labels or a precomputed cluster assignment [N]}), all from one
     distance matrix and one bandwidth of Z, and every ``t`` from one spectrum
     per block. Returns {"DSE": ..., name: DSMI(Z; B), ...} in bits (arrays when
     ``t`` is a sequence); ``dse=False`` skips the full spectrum. ``solver`` as
     in :func:`diffusion_spectral_entropy` (``'auto'``: SLQ for the blocks above
-    its ``exact_max_n``, exact below).
+    its ``exact_max_n``, exact below). With ``return_stderr`` every entry is
+    an ``Estimate(value, stderr)``: 0 where every spectrum was exact, else
+    SLQ's standard errors combined as if independent.
 
     Equal to :func:`diffusion_spectral_entropy` and
     :func:`diffusion_spectral_mutual_information` called one by one, except that
@@ -181,13 +193,18 @@ def diffusion_spectral_measures(
     subsets = [s for _, per_class in plans.values() for s in per_class]
     if dse:
         subsets.append(subsample(Z.shape[0], max_n, seed, sampling))
-    H = setup.entropies(subsets, t)[0]
+    H, E = setup.entropies(subsets, t)
     out, start = {}, 0
     for name, (counts, per_class) in plans.items():
-        out[name] = _combine(counts, H[start:start + len(per_class)], n_repetitions)
+        block = slice(start, start + len(per_class))
+        out[name] = _combine(counts, H[block], n_repetitions)
+        if return_stderr:
+            out[name] = Estimate(out[name], _combine_stderr(counts, E[block], n_repetitions))
         start += len(per_class)
     if dse:
         out["DSE"] = float(H[-1]) if np.ndim(H[-1]) == 0 else H[-1]
+        if return_stderr:
+            out["DSE"] = Estimate(out["DSE"], float(E[-1]) if np.ndim(E[-1]) == 0 else E[-1])
     return out
 
 

@@ -139,7 +139,7 @@ class NC1Accumulator:
                              "same batches to both passes")
         if len(self.s) == 0:
             return float("inf")
-        nc1 = float((self.q / self.s**2).sum()) / n
+        nc1 = float((self.q / self.s / self.s).sum()) / n  # not s**2: it underflows for tiny activations
         return nc1 if self.divide_by_classes else nc1 * self.n_classes
 
 

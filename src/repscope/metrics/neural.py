@@ -6,7 +6,7 @@ Both fit a small MLP critic T(z, b) on one half of the points (seeded split,
 seeded initialisation and batches; the global torch RNG is left as it was)
 and report the bound on the other half, so a critic that memorises its
 training points does not inflate the estimate. Z is divided by its overall
-standard deviation (one number, so the geometry is kept); discrete labels
+standard deviation after centring (one number, so the geometry is kept); discrete labels
 enter as one-hot vectors, continuous references standardised per column.
 InfoNCE can never exceed log2(batch_size)."""
 from __future__ import annotations
@@ -33,7 +33,9 @@ def _inputs(Z, reference, reference_type):
     else:
         B = check_points(B.reshape(len(B), -1).astype(np.float64), "reference", dtype="float32").astype(np.float32)
         B = (B - B.mean(0)) / np.where(B.std(0) > 0, B.std(0), 1)
-    return Z / max(float(Z.std()), 1e-12), B
+    Z = Z - Z.mean(0)
+    std = float(Z.std())
+    return Z / (std if std > 0 else 1.0), B
 
 
 def _critic(dz, db, hidden):
@@ -92,7 +94,10 @@ def _fit_and_score(Z, reference, loss_fn, score_fn, *, reference_type, hidden, s
         opt.step()
     held_t = torch.as_tensor(held, device=device)
     with torch.no_grad():
-        return float(score_fn(critic, z[held_t], b[held_t], gen))
+        bound = float(score_fn(critic, z[held_t], b[held_t], gen))
+    if not np.isfinite(bound):
+        raise ValueError(f"lr={lr}: the critic's training diverged (the bound is {bound}); lower lr or steps")
+    return bound
 
 
 def _shuffled(b, gen):

@@ -13,7 +13,7 @@ import numbers
 
 import numpy as np
 
-from .._validate import check_choice, check_positive
+from .._validate import MAX_T, check_choice, check_positive
 from ..metrics import (classic_shannon_entropy, classic_shannon_mutual_information,
                        diffusion_spectral_measures)
 from ..metrics.sampling import SAMPLING
@@ -55,6 +55,8 @@ def validate_metrics(m) -> None:
         raise ValueError("metrics.t must be a non-empty list of diffusion times")
     for t in ts:
         check_positive(t, "metrics.t")
+        if t > MAX_T:
+            raise ValueError(f"metrics.t must be at most {MAX_T:g}; got {t!r}")
     if isinstance(m.sigma, str):
         check_choice(m.sigma, "metrics.sigma", BANDWIDTH_RULES)
     else:
@@ -100,8 +102,10 @@ def resolve_device(m) -> str:
 
 
 def measure_layer(Z, labels, x_clusters, m, device: str = "cpu") -> list[dict]:
-    """Rows {metric, t, value} of the requested ``m.measures`` (minus accuracy)
-    for one layer's Z [N, D], the labels Y [N] and the clusters of X [N]."""
+    """Rows {metric, t, value, stderr} of the requested ``m.measures`` (minus
+    accuracy) for one layer's Z [N, D], the labels Y [N] and the clusters of
+    X [N]. ``stderr`` is the standard error of a stochastic estimate (SLQ,
+    ``metrics.solver``), 0 where the value is exact, NaN for custom measures."""
     wanted = set(m.measures)
     sampling = dict(seed=m.seed, sampling=m.sampling, max_n=m.max_n)
     refs = {"DSMI_Y": labels, "DSMI_X": x_clusters}
@@ -111,20 +115,20 @@ def measure_layer(Z, labels, x_clusters, m, device: str = "cpu") -> list[dict]:
         values = diffusion_spectral_measures(
             Z, {k: v for k, v in refs.items() if k in wanted}, sigma=m.sigma, t=ts,
             dse="DSE" in wanted, n_repetitions=m.n_repetitions, knn_k=m.knn_k, backend=m.backend,
-            dtype=m.dtype, device=device, solver=solver(m), **sampling)
-        rows += [{"metric": k, "t": t, "value": float(v)} for k in SPECTRAL if k in values
-                 for t, v in zip(ts, values[k])]
+            dtype=m.dtype, device=device, solver=solver(m), return_stderr=True, **sampling)
+        rows += [{"metric": k, "t": t, "value": float(v), "stderr": float(e)} for k in SPECTRAL if k in values
+                 for t, v, e in zip(ts, *values[k])]
     if "CSE" in wanted:
         rows.append({"metric": "CSE", "t": np.nan,
-                     "value": classic_shannon_entropy(Z, m.cse_bins, **sampling)})
+                     "value": classic_shannon_entropy(Z, m.cse_bins, **sampling), "stderr": 0.0})
     for name, ref in (("CSMI_Y", labels), ("CSMI_X", x_clusters)):
         if name in wanted:
             mi = classic_shannon_mutual_information(
                 Z, clusters=ref, num_bins_per_dim=m.cse_bins, n_repetitions=m.n_repetitions, **sampling).mi
-            rows.append({"metric": name, "t": np.nan, "value": float(mi)})
+            rows.append({"metric": name, "t": np.nan, "value": float(mi), "stderr": 0.0})
     for name, fn in custom_measures(m).items():
         if name in wanted:
-            rows.append({"metric": name, "t": np.nan, "value": float(fn(Z, labels, x_clusters))})
+            rows.append({"metric": name, "t": np.nan, "value": float(fn(Z, labels, x_clusters)), "stderr": np.nan})
     return rows
 
 
