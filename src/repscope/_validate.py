@@ -105,7 +105,10 @@ def check_seed(seed, name: str = "seed"):
 
 def check_times(t):
     """``t``: a diffusion time in (0, 1e6] or a non-empty sequence of them."""
-    values = list(t) if isinstance(t, (list, tuple, np.ndarray)) else [t]
+    try:  # any sequence (list, tuple, array, an OmegaConf list), else one value
+        values = list(t) if np.ndim(t) > 0 else [t.item() if isinstance(t, np.ndarray) else t]
+    except (TypeError, ValueError):
+        values = [t]
     bad = not values or any(isinstance(v, (bool, np.bool_)) or not isinstance(v, numbers.Real)
                             or not np.isfinite(v) or not 0 < v <= MAX_T for v in values)
     if bad:
