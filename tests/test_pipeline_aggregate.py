@@ -30,7 +30,8 @@ def table():
 
 def test_tidy_table_columns_and_rows(table):
     assert list(table.columns) == ["run", "dataset", "model", "method", "seed", "epoch", "layer",
-                                   "metric", "t", "value"]
+                                   "metric", "t", "value", "stderr"]
+    assert table.stderr.isna().all()  # these per-epoch tables do not say
     assert len(table) == len(RUNS) * 4 * 4
     row = table[(table.run == "digits-cnn-random_label-s2") & (table.epoch == 3) & (table.metric == "accuracy")]
     assert row.value.item() == pytest.approx(0.1 + 0.12 + 0.02)
@@ -77,3 +78,38 @@ def test_accuracy_figure_rows_are_model_groups(table):
 def test_figure_of_a_missing_measure_is_refused(table):
     with pytest.raises(ValueError, match="no rows for metric='DSMI_Y'"):
         measure_vs_epoch(table, "DSMI_Y", 1.0)
+
+
+def _with_stderr(table, scale):
+    """The table with an SLQ standard error of ``scale`` bits on DSE at t = 1, 0 elsewhere."""
+    return table.assign(stderr=np.where((table.metric == "DSE") & (table.t == 1.0), scale, 0.0))
+
+
+def _bars(fig) -> int:
+    from matplotlib.collections import LineCollection
+
+    return sum(isinstance(c, LineCollection) for ax in fig.axes for c in ax.collections)
+
+
+def test_tidy_keeps_the_standard_error_column():
+    parts = [(r, 0, _epoch_table(r, 0).assign(stderr=[0.01, 0.0, 0.0, 0.0])) for r in RUNS[:2]]
+    table = tidy(parts)
+    assert table.stderr.tolist() == [0.01, 0.0, 0.0, 0.0] * 2
+
+
+@pytest.mark.parametrize("draw", [measure_vs_epoch, measure_vs_accuracy])
+def test_figures_show_the_slq_standard_error_where_it_is_not_negligible(table, draw):
+    """Bars on every panel when the standard error is 5 % of the panel's range;
+    none when it is 1e-6 of it, nor for an exact measure."""
+    big = draw(_with_stderr(table, 0.05), "DSE", 1.0)
+    assert _bars(big) >= 4 and "SLQ standard error" in big._suptitle.get_text()
+    small = draw(_with_stderr(table, 1e-7), "DSE", 1.0)
+    assert _bars(small) == 0 and "SLQ" not in small._suptitle.get_text()
+    assert _bars(draw(_with_stderr(table, 0.05), "CSE")) == 0
+
+
+def test_the_bars_of_the_epoch_figure_are_the_standard_error_of_the_seed_mean(table):
+    from repscope.figures.training import _seed_means
+
+    means = _seed_means(_with_stderr(table, 0.03).query("metric == 'DSE' and t == 1.0"))
+    assert np.allclose(means.stderr, np.sqrt(2 * 0.03**2) / 2)  # two seeds

@@ -162,3 +162,30 @@ def test_custom_measure_from_conf(data, tmp_path, monkeypatch):
         validate_metrics(_metrics(custom={"MED": "mean_norm"}))
     with pytest.raises(ValueError, match="'DSE' is a built-in measure"):
         validate_metrics(_metrics(custom={"DSE": "my_measures:mean_norm"}))
+
+
+def test_slq_estimates_carry_their_standard_error(data):
+    """metrics.solver=slq: DSE and DSMI rows carry SLQ's standard error (DSE's
+    equal to the one diffusion_spectral_entropy returns); exact: 0."""
+    Z, y, x = data
+    m = _metrics(t=[1], n_repetitions=2, measures=["DSE", "DSMI_Y", "CSE"])
+    m.solver.method = "slq"
+    rows = {r["metric"]: r for r in measure_layer(Z, y, x, m)}
+    direct = diffusion_spectral_entropy(Z, sigma=m.sigma, max_n=None, solver="slq", return_stderr=True,
+                                        backend="numpy")
+    assert rows["DSE"]["value"] == pytest.approx(direct.value, abs=1e-9)
+    assert rows["DSE"]["stderr"] == pytest.approx(direct.stderr, abs=1e-12) and direct.stderr > 0
+    assert rows["DSMI_Y"]["stderr"] > 0 and rows["CSE"]["stderr"] == 0
+    m.solver.method = "exact"
+    assert all(r["stderr"] == 0 for r in measure_layer(Z, y, x, m))
+
+
+def test_the_standard_error_of_dsmi_combines_its_blocks():
+    from repscope.metrics.dsmi import _combine, _combine_stderr
+
+    counts, reps = np.array([1, 3]), 2
+    H, E = np.arange(6.0), np.array([0.1, 0.2, 0.3, 0.0, 0.4, 0.5])
+    w = counts / 4
+    var = [(0.2**2 + 0.3**2) / 4 + 0.1**2, (0.4**2 + 0.5**2) / 4 + 0.0]
+    assert _combine_stderr(counts, E, reps) == pytest.approx(np.sqrt((w**2 * var).sum()))
+    assert _combine(counts, H, reps) == pytest.approx(w @ [1.5 - 0, 4.5 - 3])

@@ -238,3 +238,43 @@ def test_cuda_mixed_precision_channels_last(tmp_path, amp):
     train(cfg, tmp_path)
     emb = load_embeddings(embedding_path(tmp_path, 1))
     assert emb.layers["penultimate"].dtype == np.float32 and np.isfinite(emb.layers["penultimate"]).all()
+
+
+def test_resume_with_a_changed_config_is_refused_naming_the_keys(tmp_path):
+    """Killed after epoch 2 (last.pt kept), then rerun with other lr and weight
+    decay: refused, naming both keys, nothing changed; train.on_config_change=
+    restart trains the run again from the start, equal to a fresh run."""
+    run = tmp_path / "run"
+    train(validate(compose(TINY + ["train.epochs=2"])), run)
+    state = torch.load(checkpoint_path(run, "last"), weights_only=True)
+    before = {p.name: p.stat().st_mtime_ns for p in (run / "checkpoints").iterdir()}
+    changed = TINY + ["train.epochs=2", "train.lr=0.05", "train.weight_decay=0.5"]
+    with pytest.raises(ValueError, match=r"train\.lr.*train\.weight_decay.*on_config_change=restart"):
+        main(["train", *changed, f"out_dir={run}"])
+    assert {p.name: p.stat().st_mtime_ns for p in (run / "checkpoints").iterdir()} == before
+    assert "lr: 0.05" not in (run / "config.yaml").read_text()
+    # keys that change no number (threads, which files are kept) resume as before
+    assert main(["train", *TINY, "train.epochs=2", "train.threads=2", f"out_dir={run}"]) == 0
+    assert torch.load(checkpoint_path(run, "last"), weights_only=True)["epoch"] == state["epoch"]
+    assert main(["train", *changed, "train.on_config_change=restart", f"out_dir={run}"]) == 0
+    fresh = tmp_path / "fresh"
+    train(validate(compose(changed)), fresh)
+    for e in range(3):
+        for k, v in _arrays(fresh, e).items():
+            np.testing.assert_array_equal(v, _arrays(run, e)[k], err_msg=f"epoch {e} key {k}")
+    assert "lr: 0.05" in (run / "config.yaml").read_text()
+    with pytest.raises(ValueError, match="train.on_config_change"):
+        validate(compose(TINY + ["train.on_config_change=maybe"]))
+
+
+def test_a_zero_byte_last_checkpoint_names_the_file_and_the_fix(tmp_path):
+    run = tmp_path / "run"
+    train(validate(compose(TINY + ["train.epochs=1"])), run)
+    checkpoint_path(run, "last").write_bytes(b"")
+    with pytest.raises(ValueError, match=r"last\.pt is damaged \(.*empty.*\); delete it .* from epoch 0"):
+        main(["train", *TINY, "train.epochs=1", f"out_dir={run}"])
+    checkpoint_path(run, 1).write_bytes(b"garbage")
+    embedding_path(run, 1).unlink()
+    (run / "checkpoints" / "epoch_1.npz").unlink(missing_ok=True)  # no export to copy: from the weights
+    with pytest.raises(ValueError, match=r"epoch_1\.pt is damaged"):
+        main(["embed", *TINY, "train.epochs=1", f"out_dir={run}", "epoch=1"])

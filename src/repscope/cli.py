@@ -54,11 +54,26 @@ def resolve(spec: str):
     return getattr(importlib.import_module(module), func)
 
 
+def _exit_on_sigterm() -> None:
+    """SIGTERM (a scheduler cancelling the job) exits through Python, so an
+    atomic write in progress removes its temporary file."""
+    import signal
+    import threading
+
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
+
+
 def main(argv=None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
     if not argv or argv[0] not in COMMANDS:
         print(f"usage: repscope {{{','.join(COMMANDS)}}} [args...]", file=sys.stderr)
         return 2
+    if argv[0] != "demo":
+        from .config import conf_dir
+
+        conf_dir()  # found once, printed first in every job's log
+    _exit_on_sigterm()
     return resolve(COMMANDS[argv[0]])(argv[1:]) or 0
 
 

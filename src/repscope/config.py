@@ -1,20 +1,92 @@
 """The one source of truth for every run: the Hydra tree under ``conf/``.
 
 ``compose`` is used by every command and by the Snakefile (Hydra's compose
-API), so the workflow and the jobs read the same configuration."""
+API), so the workflow and the jobs read the same configuration.
+
+Which ``conf/`` (:func:`find_conf`), in this order:
+
+1. the project of the Snakefile being run (its folder or a parent holding
+   ``conf/config.yaml``); the Snakemake process then sets ``REPSCOPE_CONF``
+   so that every job it starts reads the same folder;
+2. ``REPSCOPE_CONF``, a path to a ``conf/`` folder;
+3. the working directory or its nearest parent holding ``conf/config.yaml``.
+
+Nothing else: a ``conf/`` beside the installed package is never used
+silently, and where none is found a ValueError says what to do. Every
+``repscope`` command prints the folder it uses as its first line on stderr,
+so it is in every job log."""
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 
 from omegaconf import DictConfig
 
-CONF_DIR = Path(os.environ.get("REPSCOPE_CONF", Path(__file__).resolve().parents[2] / "conf"))
+ENV = "REPSCOPE_CONF"
+
+
+def _project_conf(folder: Path) -> Path | None:
+    """``conf/`` of ``folder`` or of its nearest parent that has ``conf/config.yaml``."""
+    for d in (folder, *folder.parents):
+        if (d / "conf" / "config.yaml").is_file():
+            return d / "conf"
+    return None
+
+
+def _snakefile_folder() -> Path | None:
+    """The folder of the Snakefile (or rule file) on the call stack, when
+    Snakemake is evaluating one."""
+    frame = sys._getframe(1)
+    while frame is not None:
+        name = Path(frame.f_code.co_filename)
+        if name.name.lower() == "snakefile" or name.suffix in (".smk", ".snakefile"):
+            return name.resolve().parent
+        frame = frame.f_back
+    return None
+
+
+def find_conf() -> tuple[Path, str]:
+    """(the conf/ folder to use, how it was found); see the module docstring."""
+    snakefile = _snakefile_folder()
+    found = snakefile and _project_conf(snakefile)
+    if found:
+        return found, "the Snakefile's project"
+    if os.environ.get(ENV):
+        path = Path(os.environ[ENV]).resolve()
+        if not (path / "config.yaml").is_file():
+            raise ValueError(f"{ENV}={os.environ[ENV]} is not a conf/ folder (it has no config.yaml); "
+                             f"point it at your project's conf/ or unset it to use the working directory's")
+        return path, ENV
+    found = _project_conf(Path.cwd())
+    if found:
+        return found, "the working directory"
+    raise ValueError(f"no conf/ folder with config.yaml in {Path.cwd()} or its parents: run repscope from "
+                     f"your project folder (the one holding conf/ and the Snakefile), or set {ENV}=<path to conf/>")
+
+
+def conf_dir() -> Path:
+    """The conf/ folder of this process, found once (see :func:`find_conf`)
+    and printed to stderr."""
+    found = globals().get("CONF_DIR")
+    if found is None:
+        found, how = find_conf()
+        globals()["CONF_DIR"] = found
+        if how == "the Snakefile's project":
+            os.environ[ENV] = str(found)  # the jobs Snakemake starts read the same folder
+        print(f"repscope: config from {found} ({how})", file=sys.stderr, flush=True)
+    return found
+
+
+def __getattr__(name):  # CONF_DIR is found on first use, not at import
+    if name == "CONF_DIR":
+        return conf_dir()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def choices(group: str) -> list[str]:
     """The option names of a config group (the yaml files in conf/<group>/)."""
-    return sorted(p.stem for p in (CONF_DIR / group).glob("*.yaml"))
+    return sorted(p.stem for p in (conf_dir() / group).glob("*.yaml"))
 
 
 def compose(overrides=(), config_name: str = "config") -> DictConfig:
@@ -27,7 +99,7 @@ def compose(overrides=(), config_name: str = "config") -> DictConfig:
     from omegaconf.errors import OmegaConfBaseException
 
     try:
-        with initialize_config_dir(config_dir=str(CONF_DIR), version_base="1.3"):
+        with initialize_config_dir(config_dir=str(conf_dir()), version_base="1.3"):
             return hydra_compose(config_name=config_name, overrides=list(overrides))
     except (HydraException, OmegaConfBaseException) as err:
         raise ValueError(f"invalid configuration override(s) {list(overrides)}: {err}") from None

@@ -1,17 +1,31 @@
 """Files at the edges: atomic writes and the per-epoch embedding cache.
 
-Every output is written to a temporary file in the destination folder and
-renamed into place, so a killed job never leaves a file that looks finished."""
+Every output is written to a temporary file in the destination folder,
+flushed to disk and renamed into place, so a killed job never leaves a file
+that looks finished. A failed or interrupted write removes its temporary
+file; one left by a killed process is removed by the next write of the same
+path. A damaged file is reported with its path and what to do."""
 from __future__ import annotations
 
 import contextlib
 import dataclasses
 import os
+import re
 import shutil
+import socket
 import tempfile
+import time
+import zipfile
 from pathlib import Path
 
 import numpy as np
+
+HOST = socket.gethostname().replace("~", "-")
+STALE_SECONDS = 3600  # another host's temporary file this old belongs to a dead write
+
+
+class DamagedFileError(ValueError):
+    """A file that exists but cannot be read as what it should be."""
 
 
 def _umask() -> int:
@@ -20,22 +34,113 @@ def _umask() -> int:
     return mask
 
 
+def _temporary_name(path: Path) -> re.Pattern:
+    """The names :func:`atomic_path` gives the temporary files of ``path``:
+    ``.<name>.~<host>~<pid>~<random><suffix>``."""
+    return re.compile(rf"\.{re.escape(path.name)}\.~(?P<host>[^~]+)~(?P<pid>\d+)~\w+{re.escape(path.suffix)}")
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's live process
+        return True
+    return True
+
+
+def remove_stale_temporaries(path) -> list[Path]:
+    """Delete the temporary files of earlier writes of ``path`` whose process
+    is gone (this host: the pid is not running; another host: older than
+    STALE_SECONDS). Returns what was removed."""
+    path = Path(path)
+    pattern, removed = _temporary_name(path), []
+    with contextlib.suppress(FileNotFoundError):
+        for entry in os.scandir(path.parent):
+            m = pattern.fullmatch(entry.name)
+            if not m:
+                continue
+            pid, stale = int(m["pid"]), False
+            if m["host"] == HOST:
+                stale = pid != os.getpid() and not _alive(pid)
+            else:
+                with contextlib.suppress(FileNotFoundError):
+                    stale = time.time() - entry.stat().st_mtime > STALE_SECONDS
+            if stale:
+                with contextlib.suppress(FileNotFoundError):
+                    os.unlink(entry.path)
+                    removed.append(Path(entry.path))
+    return removed
+
+
+def _fsync(path) -> None:
+    """Flush a file's (or a folder's) data to disk; folders that cannot be
+    synced (some network file systems) are skipped."""
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    except OSError:
+        if not os.path.isdir(path):
+            raise
+    finally:
+        os.close(fd)
+
+
 @contextlib.contextmanager
 def atomic_path(path):
-    """Yield a temporary path beside ``path``; on success rename it to ``path``,
-    on error remove it."""
+    """Yield a temporary path beside ``path``; on success flush it to disk and
+    rename it to ``path``; on any error or interrupt remove it. Temporary
+    files of earlier, killed writes of ``path`` are removed first."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=path.suffix)
+    remove_stale_temporaries(path)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.~{HOST}~{os.getpid()}~", suffix=path.suffix)
     os.close(fd)
     try:
         yield Path(tmp)
         os.chmod(tmp, 0o666 & ~_umask())  # mkstemp's 0600 would make every output private
+        _fsync(tmp)
         os.replace(tmp, path)
+        _fsync(path.parent)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
         raise
+
+
+@contextlib.contextmanager
+def read_npz(path):
+    """``np.load(path)`` (no pickles) as a context manager; a file that is not
+    a readable .npz (truncated, garbage, empty, a missing key) raises
+    :class:`DamagedFileError` naming it and the way to remake it."""
+    try:
+        with np.load(path, allow_pickle=False) as f:
+            yield f
+    except (ValueError, OSError, EOFError, KeyError, zipfile.BadZipFile) as err:
+        if isinstance(err, FileNotFoundError):
+            raise
+        reason = "empty file" if isinstance(err, EOFError) else f"{type(err).__name__}: {err}"
+        if "pickled" in reason:
+            reason = "not an .npz archive"
+        raise DamagedFileError(f"{path} is damaged ({reason}); delete it and rerun the step that makes it "
+                               "(snakemake remakes a missing file)") from None
+
+
+def load_checkpoint(path, map_location=None, hint: str = "delete it and rerun training"):
+    """A torch checkpoint (weights only, no arbitrary pickles); an empty or
+    damaged file raises :class:`DamagedFileError` naming it and ``hint``."""
+    import pickle
+
+    import torch
+
+    path = Path(path)
+    try:
+        if path.stat().st_size == 0:
+            raise EOFError("empty file")
+        return torch.load(path, map_location=map_location, weights_only=True)
+    except (EOFError, RuntimeError, pickle.UnpicklingError, zipfile.BadZipFile, ValueError) as err:
+        raise DamagedFileError(f"{path} is damaged ({type(err).__name__}: {err}); {hint}") from None
 
 
 def save_npz(path, **arrays) -> None:
@@ -152,7 +257,7 @@ def load_embeddings(path) -> Embeddings:
     """Read an embedding file written by ``repscope train`` / ``repscope embed``
     (keys ``layers``, ``Z_<i>``, ``labels``, ``sample_ids``, ``accuracy``,
     ``epoch``); no pickled objects are loaded."""
-    with np.load(path, allow_pickle=False) as f:
+    with read_npz(path) as f:
         names = [str(n) for n in f["layers"]]
         return Embeddings(layers={n: f[f"Z_{i}"] for i, n in enumerate(names)}, labels=f["labels"],
                           sample_ids=f["sample_ids"], accuracy=float(f["accuracy"]), epoch=int(f["epoch"]))

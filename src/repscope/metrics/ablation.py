@@ -55,7 +55,10 @@ def ablation_importance(model, module, X, *, kind: str = "neurons",
 
     check_choice(kind, "kind", KINDS)
     check_positive(chunk, "chunk", integer=True)
-    X = (X.detach() if _is_torch(X) else torch.as_tensor(np.asarray(X))).to(device, torch.float32)
+    X = (X.detach() if _is_torch(X) else torch.as_tensor(np.ascontiguousarray(X))).to(device, torch.float32)
+    if X.ndim < 2 or len(X) < 1 or not bool(torch.isfinite(X).all()):
+        raise ValueError(f"X must be a finite batch of inputs [N, ...] with N >= 1; got shape {tuple(X.shape)}"
+                         " (NaN, Inf or values beyond float32 are not allowed)")
     was_training = model.training
     model.eval()
     captured = {}

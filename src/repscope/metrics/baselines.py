@@ -22,7 +22,8 @@ import math
 import numpy as np
 from scipy.special import digamma
 
-from .._validate import check_choice, check_points, check_positive, check_same_length, to_numpy
+from .._validate import (check_choice, check_device, check_points, check_positive, check_same_length, check_seed,
+                         check_sigma, integer_labels, to_numpy)
 from ..spectral import Backend, bandwidth, entropy_bits, gaussian_, squared_distances
 from .dsmi import REFERENCE_TYPES, classic_shannon_mutual_information, cluster_reference
 
@@ -32,8 +33,8 @@ KERNELS = ("gaussian", "linear")
 
 def _is_discrete(B, reference_type) -> bool:
     check_choice(reference_type, "reference_type", REFERENCE_TYPES)
-    if reference_type == "auto":
-        return B.ndim == 1 and (np.issubdtype(B.dtype, np.integer) or B.dtype == bool)
+    if reference_type == "auto":  # one column of integer labels (as cluster_reference reads them)
+        return (B.ndim == 1 or (B.ndim == 2 and B.shape[1] == 1)) and integer_labels(B) is not None
     return reference_type == "discrete"
 
 
@@ -80,6 +81,9 @@ def _ksg_discrete(Z, y, k, be: Backend) -> float:
     m = (d < r[:, None]).sum(1).double().cpu().numpy()
     keep &= m > 0
     n_kept = int(keep.sum())
+    if n_kept == 0:
+        raise ValueError(f"k={k}: every point has its k-th same-class neighbour at distance 0 (duplicate points); "
+                         "lower k, raise jitter or deduplicate Z")
     mi = (digamma(n_kept) + digamma(k_eff[keep]).mean() - digamma(counts[keep]).mean()
           - digamma(m[keep]).mean())
     return max(0.0, float(mi)) / LN2
@@ -95,6 +99,9 @@ def _ksg_continuous(Z, B, k, be: Backend) -> float:
     joint = torch.maximum(dz, db)
     n = joint.shape[0]
     eps = joint.kthvalue(k + 1, dim=1).values  # +1: the point itself
+    if float(eps.min()) <= 0:
+        raise ValueError(f"k={k}: some point has k exact duplicates in the joint space of Z and the reference, "
+                         "which jitter cannot separate where a column is constant; lower k or deduplicate Z")
     nz = (dz < eps[:, None]).sum(1) - 1
     nb = (db < eps[:, None]).sum(1) - 1
     nz, nb = nz.double().cpu().numpy(), nb.double().cpu().numpy()
@@ -112,18 +119,25 @@ def ksg_mutual_information(Z, reference, *, k=3, reference_type="auto", seed=0, 
     continuous); ``'auto'`` takes one integer column as discrete. ``jitter``
     (relative to each column's std, drawn with ``seed``) breaks distance ties;
     0 turns it off. Cost: one N x N distance matrix, in torch on ``device``."""
-    Z = to_numpy(check_points(Z)).astype(np.float64)
     check_positive(k, "k", integer=True)
+    check_seed(seed)
+    check_choice(dtype, "dtype", ("float32", "float64"))
+    check_device(device)
+    Z = to_numpy(check_points(Z, dtype=dtype)).astype(np.float64)
+    if not (isinstance(jitter, (int, float)) and not isinstance(jitter, bool) and 0 <= jitter < np.inf):
+        raise ValueError(f"jitter must be a finite number >= 0; got {jitter!r}")
     if k >= Z.shape[0]:
         raise ValueError(f"k must be smaller than the number of points N={Z.shape[0]}; got {k}")
     B = to_numpy(reference)
     check_same_length(Z.shape[0], B, "reference")
+    if B.ndim > 2:
+        raise ValueError(f"reference must be [N] or [N, D']; got shape {B.shape}")
     be = Backend("torch", dtype, device)
     rng = np.random.default_rng(seed)
     if _is_discrete(B, reference_type):
         y = cluster_reference(B, "discrete")
         return _ksg_discrete(_jitter(Z, jitter, rng), y, k, be)
-    B = check_points(B.reshape(len(B), -1).astype(np.float64), "reference")
+    B = check_points(B.reshape(len(B), -1).astype(np.float64), "reference", dtype=dtype)
     return _ksg_continuous(_jitter(Z, jitter, rng), _jitter(B, jitter, rng), k, be)
 
 
@@ -145,10 +159,13 @@ def von_neumann_entropy(Z, *, kernel="gaussian", sigma=10.0, alpha=1.0, backend=
     Rényi entropy of order ``alpha`` of A's eigenvalues:
     log2(sum lambda^alpha) / (1 - alpha); alpha = 1 is von Neumann's
     -sum lambda log2 lambda. At most log2 N; log2 N for K proportional to I."""
-    Z = check_points(Z)
     check_choice(kernel, "kernel", KERNELS)
     check_positive(alpha, "alpha")
     be = Backend(backend, dtype, device)
+    check_device(device, backend)
+    if kernel == "gaussian":
+        check_sigma(sigma, dtype)
+    Z = check_points(Z, dtype=dtype)
     if kernel == "linear":
         X = be.asarray(Z)
         K = X @ X.T
@@ -174,10 +191,11 @@ def effective_rank(Z, *, eps=1e-7) -> float:
     values of Z [N, D]. Between 1 and min(N, D); k for rank-k data with equal
     singular values."""
     Z = to_numpy(check_points(Z)).astype(np.float64)
-    if eps < 0:
-        raise ValueError(f"eps must be >= 0; got {eps!r}")
+    if isinstance(eps, bool) or not isinstance(eps, (int, float)) or not 0 <= eps < np.inf:
+        raise ValueError(f"eps must be a finite number >= 0; got {eps!r}")
     s = np.linalg.svd(Z, compute_uv=False)
     if s.sum() <= 0:
         raise ValueError("Z is all zeros; its effective rank is undefined")
     p = s / s.sum() + eps
+    p = p[p > 0]  # 0 log 0 = 0 (a zero singular value with eps=0)
     return float(np.exp(-(p * np.log(p)).sum()))

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._validate import check_same_length, to_numpy
+from .._validate import check_labels, check_points, check_positive, check_same_length, to_numpy
 from ..spectral import entropy_bits
 from .shannon import bin_columns, binned_entropy
 
@@ -56,14 +56,20 @@ def information_plane(T, labels, *, num_bins: int = 30, value_range="global", in
     with :func:`repscope.metrics.shannon.bin_columns` (``num_bins``,
     ``value_range``). X is the input: ``inputs`` [N, ...] (identical rows = the
     same input) or None when every row comes from a distinct input, in which case
-    the deterministic network gives I(X; T) = H(T)."""
+    the deterministic network gives I(X; T) = H(T). ``labels``: integers or
+    whole-number floats; NaN or Inf anywhere raises a ValueError."""
+    T = check_points(T, "T", min_n=1)
+    check_positive(num_bins, "num_bins", integer=True)
+    y = check_labels(labels, T.shape[0])[:, None]
+    X = None if inputs is None else np.asarray(to_numpy(inputs))
+    if X is not None:
+        check_same_length(T.shape[0], X, "inputs")
+        check_points(X.reshape(len(X), -1), "inputs", min_n=1, dtype=None)
     Tb = bin_columns(T, num_bins, value_range)
-    y = _rows(labels)
-    check_same_length(len(Tb), y, "labels")
-    if inputs is None:
+    if X is None:
         i_xt = joint_entropy(Tb)
     else:
-        X = np.asarray(to_numpy(inputs)).reshape(len(Tb), -1)
+        X = X.reshape(len(Tb), -1)
         x_ids = np.unique(X, axis=0, return_inverse=True)[1].reshape(-1)
         i_xt = mutual_information(x_ids, Tb)
     return i_xt, mutual_information(Tb, y)
@@ -117,6 +123,9 @@ def modularity_comparisons(T1, T2, subset1, subset2, *, num_bins: int = 10,
     * C3 = H(T2[P] | T1) - H(T2[P] | T1[not P]).
 
     A modular network has T2[P] depend on T1[P] more than on the rest."""
+    T1, T2 = check_points(T1, "T1", min_n=1), check_points(T2, "T2", min_n=1)
+    check_same_length(T1.shape[0], T2, "T2")
+    check_positive(num_bins, "num_bins", integer=True)
     B1 = bin_columns(T1, num_bins, value_range)
     B2 = bin_columns(T2, num_bins, value_range)
     inside = np.zeros(B1.shape[1], bool)

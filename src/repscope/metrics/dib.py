@@ -23,7 +23,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .._validate import _is_torch, check_positive, check_same_length, to_numpy
+from .._validate import _is_torch, check_labels, check_positive, check_same_length, to_numpy
 from ..spectral import entropy_bits
 
 
@@ -144,7 +144,8 @@ def decodable_information(Z, labels, decoder=None, *, n_classes: int | None = No
     :func:`decoded_cross_entropy` for the training options)."""
     import torch
 
-    y = np.asarray(to_numpy(labels)).reshape(-1)
+    n = Z.shape[0] if hasattr(Z, "shape") else len(Z)
+    y = check_labels(labels, n)
     digits = nuisance_digits(y, n_classes)
     C = int(y.max()) + 1 if n_classes is None else n_classes
     if decoder is None:

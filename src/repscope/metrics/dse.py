@@ -10,7 +10,7 @@ from collections import defaultdict
 
 import numpy as np
 
-from .._validate import check_choice, check_points, check_positive
+from .._validate import check_choice, check_points, check_positive, check_spectral
 from ..spectral import (Backend, DiffusionOperator, Estimate, PackedDiffusionOperator, Solver, as_solver,
                         bandwidth, entropy_bits, follow_dtype, gaussian_, normalize_symmetric_,
                         slq_spectrum_entropy, spectrum_entropy, squared_distances)
@@ -75,7 +75,8 @@ class SpectralSetup:
                                         n_deflate_steps=self.solver.deflate_steps, seed=self.solver.seed,
                                         deflate=None if top is None else self.be.as_torch(top[i]))
                    for i, a in enumerate(A)]
-            return np.array([e.value for e in est]), np.array([e.stderr for e in est])
+            # an estimate is noisy; the entropy of n eigenvalues lies in [0, log2 n]
+            return np.clip([e.value for e in est], 0, np.log2(A[0].shape[-1])), np.array([e.stderr for e in est])
         if self.operator == "knn" or len(A) == 1:
             lam = np.stack([self._eigenvalues(a) for a in A])
         else:
@@ -175,6 +176,8 @@ def diffusion_spectrum(Z, sigma=10.0, *, knn_k=10, max_n=10000, seed=0, sampling
 
     Compute it once and pass it to :func:`repscope.spectral.spectrum_entropy`
     for as many ``t`` as needed. Arguments as in :func:`diffusion_spectral_entropy`."""
+    Z = check_spectral(Z, sigma=sigma, knn_k=knn_k, max_n=max_n, seed=seed, sampling=sampling, backend=backend,
+                       dtype=dtype, device=device)
     Z = _points(Z, max_n, seed, sampling)
     setup = SpectralSetup(Z, sigma, knn_k=knn_k, backend=backend, dtype=dtype, device=device)
     K, _ = setup._operator_(setup.full_distances()[0], setup.bw)
@@ -197,7 +200,10 @@ def diffusion_spectral_entropy(Z, sigma=10.0, t=1, *, knn_k=10, max_n=10000, see
     float64 (:func:`repscope.spectral.follow_dtype`).
     ``solver``: ``'exact'``, ``'slq'``, ``'auto'`` or a
     :class:`repscope.spectral.Solver`; with ``return_stderr`` the result is an
-    ``Estimate(value, stderr)`` (stderr 0 when exact)."""
+    ``Estimate(value, stderr)`` (stderr 0 when exact). Every argument is
+    checked before any work (a ValueError naming it)."""
+    Z = check_spectral(Z, sigma=sigma, t=t, knn_k=knn_k, max_n=max_n, seed=seed, sampling=sampling,
+                       backend=backend, dtype=dtype, device=device, solver=solver)
     Z = _points(Z, max_n, seed, sampling)
     setup = SpectralSetup(Z, sigma, knn_k=knn_k, backend=backend, dtype=dtype, device=device,
                           solver=as_solver(solver))
@@ -212,6 +218,8 @@ def matrix_entry_entropy(Z, sigma=10.0, *, knn_k=10, max_n=10000, seed=0, sampli
                          backend="torch", dtype=None, device="cpu") -> float:
     """Entropy of the entries of the row-stochastic diffusion matrix P (the
     reference's ``matrix_entry_entropy`` variant), in bits (<= 2 log2 N)."""
+    Z = check_spectral(Z, sigma=sigma, knn_k=knn_k, max_n=max_n, seed=seed, sampling=sampling, backend=backend,
+                       dtype=dtype, device=device)
     Z = _points(Z, max_n, seed, sampling)
     setup = SpectralSetup(Z, sigma, knn_k=knn_k, backend=backend, dtype=dtype, device=device)
     return float(setup.entropies([None], matrix_entry=True)[0][0])
@@ -226,6 +234,8 @@ def adjacency_spectral_entropy(Z, sigma=10.0, *, kind="gaussian", knn=10, max_n=
     A_ij = 1 when z_j is among the ``knn`` nearest points of z_i, itself
     included; not symmetric in general, so eigenvalue magnitudes are used)."""
     check_choice(kind, "kind", ADJACENCY_KINDS)
+    Z = check_spectral(Z, sigma=sigma, knn_k=knn, max_n=max_n, seed=seed, sampling=sampling, backend=backend,
+                       dtype=dtype, device=device)
     Z = _points(Z, max_n, seed, sampling)
     setup = SpectralSetup(Z, sigma, operator=ADJACENCY_KINDS[kind], knn_k=knn, backend=backend,
                           dtype=dtype, device=device)

@@ -13,8 +13,9 @@ from typing import NamedTuple
 
 import numpy as np
 
-from .._validate import check_choice, check_points, check_positive, check_same_length, to_numpy
-from ..spectral import as_solver
+from .._validate import (check_choice, check_max_n, check_points, check_positive, check_same_length, check_seed,
+                         check_spectral, integer_labels, to_numpy)
+from ..spectral import Estimate, as_solver
 from .dse import ADJACENCY_KINDS, SpectralSetup
 from .sampling import Sampler, subsample
 from .shannon import bin_columns, classic_entropies
@@ -39,8 +40,9 @@ def cluster_reference(reference, reference_type="auto", n_clusters=10, seed=0) -
     - ``vector`` ([N, D'], e.g. flattened inputs X): spectral clustering with a
       nearest-neighbours affinity and ``cluster_qr`` labels, seeded. Compute it
       once per dataset and pass the result back as ``clusters=``.
-    ``auto`` picks discrete for one integer column, scalar for one float
-    column, vector otherwise (the reference's rule)."""
+    ``auto`` picks discrete for one column of integer labels (integers, bools
+    or floats that are all whole numbers: 0.0 ... 19.0 are 20 classes, not a
+    scalar cut into bins), scalar for any other column, vector otherwise."""
     check_choice(reference_type, "reference_type", REFERENCE_TYPES)
     B = to_numpy(reference)
     if B.ndim == 1:
@@ -50,7 +52,7 @@ def cluster_reference(reference, reference_type="auto", n_clusters=10, seed=0) -
     if reference_type == "auto":
         if B.shape[1] > 1:
             reference_type = "vector"
-        elif np.issubdtype(B.dtype, np.integer) or B.dtype == bool:
+        elif integer_labels(B) is not None:
             reference_type = "discrete"
         else:
             reference_type = "scalar"
@@ -60,11 +62,15 @@ def cluster_reference(reference, reference_type="auto", n_clusters=10, seed=0) -
     if reference_type == "discrete":
         if np.issubdtype(B.dtype, np.floating) and not np.isfinite(B).all():
             raise ValueError("reference contains NaN or Inf; discrete labels must be finite")
-        return B[:, 0]
+        labels = integer_labels(B[:, 0])
+        return B[:, 0] if labels is None else labels
     check_points(B, "reference")
     check_positive(n_clusters, "n_clusters", integer=True)
     if reference_type == "scalar":
         return bin_columns(B, n_clusters)[:, 0]
+    if len(B) <= max(n_clusters, 10):
+        raise ValueError(f"reference: spectral clustering of vectors into n_clusters={n_clusters} needs more points "
+                         f"than n_clusters and than its 10 nearest neighbours; got N={len(B)}")
     from sklearn.cluster import SpectralClustering
 
     return SpectralClustering(n_clusters=n_clusters, affinity="nearest_neighbors",
@@ -101,10 +107,23 @@ def _combine(counts, H, n_repetitions):
     return float(mi) if np.ndim(mi) == 0 else mi
 
 
+def _combine_stderr(counts, E, n_repetitions):
+    """Standard error of :func:`_combine` from the standard errors E of its
+    entropies, taken as independent: sqrt(sum_b p(b)^2 [sum_r E_r^2 / R^2 + E_b^2])."""
+    E = E.reshape(len(counts), n_repetitions + 1, *E.shape[1:])
+    var = (E[:, 1:] ** 2).sum(1) / n_repetitions**2 + E[:, 0] ** 2
+    w = (counts / counts.sum()).reshape(-1, *([1] * (var.ndim - 1)))
+    se = np.sqrt((w * w * var).sum(0))
+    return float(se) if np.ndim(se) == 0 else se
+
+
 def _mutual_information(Z, reference, entropies, *, reference_type, n_clusters, clusters,
                         n_repetitions, seed, sampling, max_n) -> MutualInformation:
     Z = check_points(Z)
     check_positive(n_repetitions, "n_repetitions", integer=True)
+    check_positive(n_clusters, "n_clusters", integer=True)
+    check_seed(seed)
+    check_max_n(max_n)
     if clusters is None:
         if reference is None:
             raise ValueError("reference is required unless clusters= is given")
@@ -130,6 +149,9 @@ def diffusion_spectral_mutual_information(
     random subsets exactly as dse-dsmi 1.1 does (Python ``random``, reseeded
     with ``seed`` per class); the default uses a numpy Generator. ``solver`` as
     in :func:`diffusion_spectral_entropy`, applied to each class-sized block."""
+    Z = check_spectral(Z, sigma=sigma, t=t, knn_k=knn_k, max_n=max_n, seed=seed, sampling=sampling,
+                       backend=backend, dtype=dtype, device=device, solver=solver)
+
     def entropies(Zc, subsets):
         setup = SpectralSetup(Zc, sigma, knn_k=knn_k, backend=backend, dtype=dtype, device=device,
                               solver=as_solver(solver))
@@ -144,19 +166,22 @@ def diffusion_spectral_mutual_information(
 def diffusion_spectral_measures(
         Z, clusters, *, sigma=10.0, t=1, dse=True, n_repetitions=5, seed=0, sampling="generator",
         knn_k=10, max_n=10000, backend="torch", dtype=None, device="cpu",
-        solver="exact") -> dict:
+        solver="exact", return_stderr=False) -> dict:
     """DSE(Z) and DSMI(Z; B) for every discrete reference in ``clusters``
     ({name: labels or a precomputed cluster assignment [N]}), all from one
     distance matrix and one bandwidth of Z, and every ``t`` from one spectrum
     per block. Returns {"DSE": ..., name: DSMI(Z; B), ...} in bits (arrays when
     ``t`` is a sequence); ``dse=False`` skips the full spectrum. ``solver`` as
     in :func:`diffusion_spectral_entropy` (``'auto'``: SLQ for the blocks above
-    its ``exact_max_n``, exact below).
+    its ``exact_max_n``, exact below). With ``return_stderr`` every entry is
+    an ``Estimate(value, stderr)``: 0 where every spectrum was exact, else
+    SLQ's standard errors combined as if independent.
 
     Equal to :func:`diffusion_spectral_entropy` and
     :func:`diffusion_spectral_mutual_information` called one by one, except that
     a ``sigma`` rule is resolved on all of Z also for DSE when N > ``max_n``."""
-    Z = check_points(Z)
+    Z = check_spectral(Z, sigma=sigma, t=t, knn_k=knn_k, max_n=max_n, seed=seed, sampling=sampling,
+                       backend=backend, dtype=dtype, device=device, solver=solver)
     check_positive(n_repetitions, "n_repetitions", integer=True)
     plans = {}
     for name, assignment in clusters.items():
@@ -168,13 +193,18 @@ def diffusion_spectral_measures(
     subsets = [s for _, per_class in plans.values() for s in per_class]
     if dse:
         subsets.append(subsample(Z.shape[0], max_n, seed, sampling))
-    H = setup.entropies(subsets, t)[0]
+    H, E = setup.entropies(subsets, t)
     out, start = {}, 0
     for name, (counts, per_class) in plans.items():
-        out[name] = _combine(counts, H[start:start + len(per_class)], n_repetitions)
+        block = slice(start, start + len(per_class))
+        out[name] = _combine(counts, H[block], n_repetitions)
+        if return_stderr:
+            out[name] = Estimate(out[name], _combine_stderr(counts, E[block], n_repetitions))
         start += len(per_class)
     if dse:
         out["DSE"] = float(H[-1]) if np.ndim(H[-1]) == 0 else H[-1]
+        if return_stderr:
+            out["DSE"] = Estimate(out["DSE"], float(E[-1]) if np.ndim(E[-1]) == 0 else E[-1])
     return out
 
 
@@ -197,6 +227,8 @@ def adjacency_spectral_mutual_information(
     """MI with an adjacency spectral entropy (``kind`` as in
     :func:`adjacency_spectral_entropy`) in place of DSE."""
     check_choice(kind, "kind", ADJACENCY_KINDS)
+    Z = check_spectral(Z, sigma=sigma, knn_k=knn, max_n=max_n, seed=seed, sampling=sampling, backend=backend,
+                       dtype=dtype, device=device)
 
     def entropies(Zc, subsets):
         setup = SpectralSetup(Zc, sigma, operator=ADJACENCY_KINDS[kind], knn_k=knn,

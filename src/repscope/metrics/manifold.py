@@ -44,7 +44,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .._validate import check_choice, check_points, check_positive, check_same_length, to_numpy
+from .._validate import check_choice, check_labels, check_points, check_positive, check_seed, to_numpy
 
 QP_SOLVERS = ("nnls", "cvxopt")
 SUBSPACES = ("samples", "rank")
@@ -262,8 +262,7 @@ def centre_subspace(centres, n_reps: int = 10, rng=None, max_iter: int = 200):
 # ---- the analysis -------------------------------------------------------------------
 def _class_arrays(Z, labels):
     Z = np.asarray(to_numpy(check_points(Z)), dtype=np.float64)
-    y = np.asarray(to_numpy(labels)).reshape(-1)
-    check_same_length(len(Z), y, "labels")
+    y = check_labels(labels, len(Z))
     classes = np.unique(y)
     if len(classes) < 2:
         raise ValueError(f"labels must hold at least 2 classes (manifolds); got {classes.tolist()}")
@@ -287,6 +286,9 @@ def manifold_geometry(Z, labels, *, kappa: float = 0.0, n_t: int = 200, n_reps: 
     check_choice(qp_solver, "qp_solver", QP_SOLVERS)
     if max_features is not None:
         check_positive(max_features, "max_features", integer=True)
+    check_positive(n_jobs, "n_jobs", integer=True)
+    check_positive(max_iter, "max_iter", integer=True)
+    check_seed(seed)
     Z, groups = _class_arrays(Z, labels)
     rng = np.random.default_rng(seed)
     if max_features is not None and Z.shape[1] > max_features:

@@ -35,7 +35,7 @@ from collections.abc import Iterable, Iterator
 
 import numpy as np
 
-from .._validate import _is_torch, check_choice, check_positive, check_same_length, to_numpy
+from .._validate import _is_torch, check_choice, check_labels, check_positive, check_same_length, integer_labels, to_numpy
 
 GLOBAL_MEANS = ("samples", "classes")
 
@@ -79,6 +79,7 @@ class NC1Accumulator:
             raise ValueError("Z contains NaN or Inf; all entries must be finite")
         y = np.asarray(to_numpy(labels)).reshape(-1)
         check_same_length(Z.shape[0], y, "labels")
+        y = integer_labels(y) if integer_labels(y) is not None else y
         if not np.issubdtype(y.dtype, np.integer) or y.min() < 0 or y.max() >= self.n_classes:
             raise ValueError(f"labels must be integers in 0..{self.n_classes - 1} (n_classes="
                              f"{self.n_classes}); got dtype {y.dtype}, range "
@@ -138,7 +139,7 @@ class NC1Accumulator:
                              "same batches to both passes")
         if len(self.s) == 0:
             return float("inf")
-        nc1 = float((self.q / self.s**2).sum()) / n
+        nc1 = float((self.q / self.s / self.s).sum()) / n  # not s**2: it underflows for tiny activations
         return nc1 if self.divide_by_classes else nc1 * self.n_classes
 
 
@@ -168,10 +169,8 @@ def nc1(Z, labels, *, batch_size: int | None = None, global_mean: str = "samples
     """NC1 of in-memory activations Z [N, ...] with labels [N] (any C >= 2
     distinct values, relabelled 0..C-1). ``batch_size`` streams the rows (the
     result does not depend on it). See the module docstring for the options."""
-    y = np.asarray(to_numpy(labels)).reshape(-1)
     n = Z.shape[0] if hasattr(Z, "shape") else len(Z)
-    check_same_length(n, y, "labels")
-    classes, y = np.unique(y, return_inverse=True)
+    classes, y = np.unique(check_labels(labels, n), return_inverse=True)
     if len(classes) < 2:
         raise ValueError(f"labels must hold at least 2 distinct classes; got {classes.tolist()}")
     step = n if batch_size is None else check_positive(batch_size, "batch_size", integer=True)

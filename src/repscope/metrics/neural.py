@@ -6,7 +6,7 @@ Both fit a small MLP critic T(z, b) on one half of the points (seeded split,
 seeded initialisation and batches; the global torch RNG is left as it was)
 and report the bound on the other half, so a critic that memorises its
 training points does not inflate the estimate. Z is divided by its overall
-standard deviation (one number, so the geometry is kept); discrete labels
+standard deviation after centring (one number, so the geometry is kept); discrete labels
 enter as one-hot vectors, continuous references standardised per column.
 InfoNCE can never exceed log2(batch_size).
 
@@ -19,24 +19,31 @@ import math
 
 import numpy as np
 
-from .._validate import check_choice, check_points, check_positive, check_same_length, to_numpy
+from .._validate import (check_choice, check_device, check_points, check_positive, check_same_length,
+                         check_seed, to_numpy)
 from .baselines import _is_discrete
 
 LN2 = math.log(2)
 
 
 def _inputs(Z, reference, reference_type, standardize=True):
-    Z = to_numpy(check_points(Z)).astype(np.float32)
+    Z = to_numpy(check_points(Z, dtype="float32")).astype(np.float32)
     B = to_numpy(reference)
     check_same_length(Z.shape[0], B, "reference")
     if _is_discrete(B, reference_type):
+        if np.issubdtype(B.dtype, np.floating) and not np.isfinite(B).all():
+            raise ValueError("reference contains NaN or Inf; discrete labels must be finite")
         _, codes = np.unique(B.reshape(-1), return_inverse=True)
         B = np.eye(codes.max() + 1, dtype=np.float32)[codes]
     else:
-        B = check_points(B.reshape(len(B), -1).astype(np.float32), "reference")
+        B = check_points(B.reshape(len(B), -1).astype(np.float64), "reference", dtype="float32").astype(np.float32)
         if standardize:
             B = (B - B.mean(0)) / np.where(B.std(0) > 0, B.std(0), 1)
-    return (Z / max(float(Z.std()), 1e-12) if standardize else Z), B
+    if not standardize:
+        return Z, B
+    Z = Z - Z.mean(0)
+    std = float(Z.std())
+    return Z / (std if std > 0 else 1.0), B
 
 
 def _critic(dz, db, hidden):
@@ -77,6 +84,8 @@ def _fit_and_score(Z, reference, loss_fn, score_fn, *, reference_type, hidden, s
     check_positive(steps, "steps", integer=True)
     check_positive(batch_size, "batch_size", integer=True)
     check_positive(lr, "lr")
+    check_seed(seed)
+    check_device(device)
     Z, B = _inputs(Z, reference, reference_type, standardize)
     n = len(Z)
     if n < 4:
@@ -99,7 +108,10 @@ def _fit_and_score(Z, reference, loss_fn, score_fn, *, reference_type, hidden, s
         opt.step()
     held_t = torch.as_tensor(held, device=device)
     with torch.no_grad():
-        return float(score_fn(critic, z[held_t], b[held_t], gen))
+        bound = float(score_fn(critic, z[held_t], b[held_t], gen))
+    if not np.isfinite(bound):
+        raise ValueError(f"lr={lr}: the critic's training diverged (the bound is {bound}); lower lr or steps")
+    return bound
 
 
 def _shuffled(b, gen):

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._validate import check_points, check_positive, to_numpy
+from .._validate import check_max_n, check_points, check_positive, check_seed, to_numpy
 from ..spectral import entropy_bits
 from .dse import _points
 
@@ -27,7 +27,10 @@ def bin_columns(Z, num_bins: int, value_range=None) -> np.ndarray:
             raise ValueError(f"value_range must be None, 'global' or (lo, hi); got {value_range!r}")
         lo, hi = Z.min(), Z.max()
     else:
-        lo, hi = (float(v) for v in value_range)
+        try:
+            lo, hi = (float(v) for v in value_range)
+        except (TypeError, ValueError):
+            raise ValueError(f"value_range must be None, 'global' or (lo, hi); got {value_range!r}") from None
         if not lo < hi or Z.min() < lo or Z.max() > hi:
             raise ValueError(f"value_range must be (lo, hi) with lo < hi containing every entry "
                              f"(data span [{Z.min()}, {Z.max()}]); got {value_range!r}")
@@ -47,6 +50,9 @@ def classic_shannon_entropy(Z, num_bins_per_dim: int = 2, *, max_n=10000, seed=0
                             sampling="generator") -> float:
     """CSE of Z [N, D] in bits: entropy of the counts of identical binned rows
     (reference default: 2 bins per dimension)."""
+    check_positive(num_bins_per_dim, "num_bins_per_dim", integer=True)
+    check_max_n(max_n)
+    check_seed(seed)
     Z = _points(Z, max_n, seed, sampling)
     return binned_entropy(bin_columns(Z, num_bins_per_dim))
 

@@ -12,12 +12,16 @@ KEY = ["layer", "metric", "t"]
 
 
 def tidy(parts) -> pd.DataFrame:
-    """Concatenate per-epoch tables (layer, metric, t, value) given as
-    (Run, epoch, DataFrame) triples, with the run's columns in front."""
+    """Concatenate per-epoch tables (layer, metric, t, value[, stderr]) given
+    as (Run, epoch, DataFrame) triples, with the run's columns in front.
+    ``stderr``: the standard error of a stochastic (SLQ) estimate, 0 where the
+    value is exact, NaN where a table does not say."""
     frames = [df.assign(run=run.name, dataset=run.dataset, model=run.model, method=run.method,
                         seed=run.seed, epoch=epoch) for run, epoch, df in parts]
     table = pd.concat(frames, ignore_index=True)
-    return table[RUN_COLUMNS + KEY + ["value"]]
+    if "stderr" not in table:
+        table["stderr"] = np.nan
+    return table[RUN_COLUMNS + KEY + ["value", "stderr"]]
 
 
 def with_accuracy(table: pd.DataFrame) -> pd.DataFrame:

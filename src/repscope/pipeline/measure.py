@@ -13,7 +13,7 @@ import numbers
 
 import numpy as np
 
-from .._validate import check_choice, check_positive
+from .._validate import MAX_T, check_choice, check_positive
 from ..metrics import diffusion_spectral_measures
 from ..metrics.sampling import SAMPLING
 from ..spectral import BACKENDS, BANDWIDTH_RULES, DTYPES
@@ -72,6 +72,8 @@ def validate_metrics(m) -> None:
         raise ValueError("metrics.t must be a non-empty list of diffusion times")
     for t in ts:
         check_positive(t, "metrics.t")
+        if t > MAX_T:
+            raise ValueError(f"metrics.t must be at most {MAX_T:g}; got {t!r}")
     if isinstance(m.sigma, str):
         check_choice(m.sigma, "metrics.sigma", BANDWIDTH_RULES)
     else:
@@ -118,8 +120,11 @@ def resolve_device(m) -> str:
 
 
 def measure_layer(Z, labels, x_clusters, m, device: str = "cpu") -> list[dict]:
-    """Rows {metric, t, value} of the requested ``m.measures`` (minus accuracy)
-    for one layer's Z [N, D], the labels Y [N] and the clusters of X [N]."""
+    """Rows {metric, t, value, stderr} of the requested ``m.measures`` (minus
+    accuracy) for one layer's Z [N, D], the labels Y [N] and the clusters of
+    X [N]. ``stderr`` is the standard error of a stochastic estimate (SLQ,
+    ``metrics.solver``), 0 where the value is exact, NaN where it is unknown
+    (custom measures, the neural bounds)."""
     wanted = list(m.measures)
     refs = {"DSMI_Y": labels, "DSMI_X": x_clusters}
     rows = []
@@ -128,16 +133,17 @@ def measure_layer(Z, labels, x_clusters, m, device: str = "cpu") -> list[dict]:
         values = diffusion_spectral_measures(
             Z, {k: v for k, v in refs.items() if k in wanted}, sigma=m.sigma, t=ts,
             dse="DSE" in wanted, n_repetitions=m.n_repetitions, knn_k=m.knn_k, backend=m.backend,
-            dtype=m.dtype, device=device, solver=solver(m), seed=m.seed, sampling=m.sampling,
-            max_n=m.max_n)
-        rows += [{"metric": k, "t": t, "value": float(v)} for k in SPECTRAL if k in values
-                 for t, v in zip(ts, values[k])]
+            dtype=m.dtype, device=device, solver=solver(m), return_stderr=True, seed=m.seed,
+            sampling=m.sampling, max_n=m.max_n)
+        rows += [{"metric": k, "t": t, "value": float(v), "stderr": float(e)} for k in SPECTRAL
+                 if k in values for t, v, e in zip(ts, *values[k])]
     registry = measure_registry(m)
     for name in wanted:
-        compute = registry[name].compute
-        if compute is not None:
+        entry = registry[name]
+        if entry.compute is not None:
             rows.append({"metric": name, "t": np.nan,
-                         "value": float(compute(Z, labels, x_clusters, m, device))})
+                         "value": float(entry.compute(Z, labels, x_clusters, m, device)),
+                         "stderr": 0.0 if entry.exact else np.nan})
     return rows
 
 

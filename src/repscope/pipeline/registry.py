@@ -22,7 +22,9 @@ NEEDS = ("Z", "labels", "x_clusters")
 class Measure:
     """One per-checkpoint measure. ``compute(Z, labels, x_clusters, m, device) -> float``
     (``m`` = the ``metrics`` settings); ``None`` for the jointly computed spectral measures
-    and for accuracy. ``unit``: ``"bits"``, or ``""`` for counts, dimensions and accuracies."""
+    and for accuracy. ``unit``: ``"bits"``, or ``""`` for counts, dimensions and accuracies.
+    ``exact``: False where the value is an estimate whose standard error is unknown (the
+    neural bounds, custom measures): the table's ``stderr`` is then NaN, else 0."""
 
     name: str
     label: str
@@ -30,6 +32,7 @@ class Measure:
     unit: str = "bits"
     per_t: bool = False
     compute: Callable | None = None
+    exact: bool = True
 
 
 def _sampling(m) -> dict:
@@ -141,8 +144,9 @@ _BUILTIN = (
     Measure("CSMI_X", "CSMI(Z; X)", ("Z", "x_clusters"), compute=_csmi("x_clusters")),
     Measure("accuracy", "accuracy", unit=""),
     Measure("KSG_Y", "KSG I(Z; Y)", ("Z", "labels"), compute=_ksg),
-    Measure("MINE_Y", "MINE I(Z; Y)", ("Z", "labels"), compute=_neural("mine")),
-    Measure("InfoNCE_Y", "InfoNCE I(Z; Y)", ("Z", "labels"), compute=_neural("infonce")),
+    Measure("MINE_Y", "MINE I(Z; Y)", ("Z", "labels"), compute=_neural("mine"), exact=False),
+    Measure("InfoNCE_Y", "InfoNCE I(Z; Y)", ("Z", "labels"), compute=_neural("infonce"),
+            exact=False),
     Measure("VNE", "von Neumann entropy", compute=_von_neumann),
     Measure("RankMe", "RankMe effective rank", unit="", compute=_rankme),
     Measure("DMEE", "DMEE(Z)", compute=_dmee),
@@ -159,5 +163,5 @@ SPECTRAL = tuple(name for name, m in MEASURES.items() if m.per_t)  # computed to
 
 def custom(name: str, fn: Callable) -> Measure:
     """The entry of a user's measure ``fn(Z [N, D], labels [N], x_clusters [N]) -> float``."""
-    return Measure(name, name, NEEDS, unit="",
+    return Measure(name, name, NEEDS, unit="", exact=False,
                    compute=lambda Z, labels, x_clusters, m, device: fn(Z, labels, x_clusters))

@@ -6,6 +6,7 @@ from __future__ import annotations
 import numbers
 
 from .._validate import check_choice, check_positive
+from .resume import ON_CHANGE
 from .schedule import OPTIMIZERS
 
 METHODS = ("supervised", "simclr", "random_label")
@@ -73,5 +74,6 @@ def validate_train(tcfg) -> None:
     check_choice(tcfg.device, "train.device", DEVICES)
     check_choice(tcfg.amp, "train.amp", AMP)
     check_choice(tcfg.embed, "train.embed", [True, False])
+    check_choice(tcfg.get("on_config_change", "refuse"), "train.on_config_change", ON_CHANGE)
     if tcfg.get("threads") is not None:
         check_positive(tcfg.threads, "train.threads", integer=True)

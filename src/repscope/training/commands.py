@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 
 from ..config import parse_command, split_args
-from ..io import checkpoint_path, embedding_path, export_path, link_export, save_npz
+from ..io import checkpoint_path, embedding_path, export_path, link_export, load_checkpoint, save_npz
 
 
 def _required(own: dict, key: str, usage: str) -> str:
@@ -33,7 +33,6 @@ def embed(argv) -> None:
     run_dir, which = _required(own, "out_dir", embed.__doc__), _required(own, "epoch", embed.__doc__)
     if which.isdigit() and link_export(run_dir, int(which)):
         return
-    import torch
     from tqdm.auto import tqdm
 
     from .context import RunContext
@@ -55,8 +54,7 @@ def embed(argv) -> None:
                          f"(train the run first)")
     ctx = RunContext.build(cfg)
     for e in tqdm(epochs, desc=f"embed {run_dir}", unit="epoch"):
-        ctx.net.load_state_dict(torch.load(checkpoint_path(run_dir, e), map_location=ctx.device,
-                                           weights_only=True)["model"])
+        ctx.net.load_state_dict(load_checkpoint(checkpoint_path(run_dir, e), ctx.device)["model"])
         save_npz(embedding_path(run_dir, e), **embed_epoch(ctx, e))
 
 

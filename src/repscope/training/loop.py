@@ -15,11 +15,12 @@ import torch
 from omegaconf import OmegaConf
 from tqdm.auto import tqdm
 
-from ..io import (checkpoint_path, embedding_path, export_path, link_export, save_config, save_npz,
-                  save_table, save_torch)
+from ..io import (checkpoint_path, embedding_path, export_path, link_export, load_checkpoint, save_config,
+                  save_npz, save_table, save_torch)
 from .context import RunContext, training_labels
 from .embedding import embed
 from .objectives import cross_entropy, simclr_loss
+from .resume import check_resume, result_config
 from .schedule import make_optimizer, warmup_cosine
 
 log = logging.getLogger(__name__)
@@ -62,7 +63,7 @@ class Trainer:
                 "scheduler": self.scheduler.state_dict(), "scaler": self.scaler.state_dict(),
                 "rng": {"generator": self.generator.get_state(), "torch": torch.get_rng_state(),
                         "cuda": torch.cuda.get_rng_state_all() if torch.cuda.is_available() else []},
-                "epoch": self.epoch, "log": self.log}
+                "epoch": self.epoch, "log": self.log, "config": result_config(self.cfg)}
 
     def load_state(self, state: dict) -> None:
         self.ctx.net.load_state_dict(state["model"])
@@ -143,16 +144,22 @@ class Trainer:
             ckpt = checkpoint_path(self.run_dir, e)
             if (not embedding_path(self.run_dir, e).exists() and not link_export(self.run_dir, e)
                     and ckpt.exists()):
-                self.ctx.net.load_state_dict(torch.load(ckpt, map_location=self.ctx.device,
-                                                        weights_only=True)["model"])
+                self.ctx.net.load_state_dict(load_checkpoint(ckpt, self.ctx.device)["model"])
                 self.write_embeddings(e)
         self.ctx.net.load_state_dict(final)
 
     def run(self) -> None:
-        save_config(self.cfg, self.run_dir / "config.yaml")
         last = checkpoint_path(self.run_dir, "last")
+        state = None
         if last.exists():
-            self.load_state(torch.load(last, map_location=self.ctx.device, weights_only=True))
+            state = load_checkpoint(last, self.ctx.device, hint="delete it (or the whole run folder) to train "
+                                    "this run again from epoch 0")
+            if not check_resume(self.cfg, state, self.run_dir):
+                log.info("config changed: %s starts over (train.on_config_change=restart)", self.run_dir)
+                state = None
+        save_config(self.cfg, self.run_dir / "config.yaml")
+        if state is not None:
+            self.load_state(state)
             log.info("resuming %s after epoch %d", self.run_dir, self.epoch)
         else:
             self.finish_epoch()
