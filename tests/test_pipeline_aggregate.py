@@ -25,7 +25,7 @@ def _epoch_table(run: Run, epoch: int) -> pd.DataFrame:
 
 @pytest.fixture
 def table():
-    return tidy([(r, e, _epoch_table(r, e)) for r in RUNS for e in range(4)])
+    return tidy([(r, pd.concat([_epoch_table(r, e).assign(epoch=e) for e in range(4)])) for r in RUNS])
 
 
 def test_tidy_table_columns_and_rows(table):

@@ -115,7 +115,7 @@ def test_zero_epochs_writes_the_initialisation_and_an_empty_log(tmp_path):
     train(validate(compose(TINY + ["train.epochs=0"])), tmp_path)
     assert pd.read_csv(tmp_path / "train_log.csv").empty
     assert load_embeddings(embedding_path(tmp_path, 0)).epoch == 0
-    assert sorted(p.name for p in (tmp_path / "checkpoints").iterdir()) == ["epoch_0.npz", "epoch_0.pt", "last.pt"]
+    assert sorted(p.name for p in (tmp_path / "checkpoints").iterdir()) == ["epoch_0.pt", "last.pt"]
 
 
 def test_head_accuracy_is_argmax_of_head_on_penultimate(tmp_path):

@@ -3,7 +3,6 @@ path is a function of the wildcards: a run's dataset, model, method and seed
 (its folder is <dataset>-<model>-<method>-s<seed>), epoch; no input functions,
 so planing the paper grid's 65 000 jobs stays fast."""
 
-from repscope.io import embedding_path
 
 EXP = PLAN.experiment
 ROOT = str(PLAN.root)  # results/<experiment>

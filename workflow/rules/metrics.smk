@@ -1,5 +1,5 @@
 """The evaluation inputs X of each dataset, clustered once, and the measures of
-every (run, epoch), gathered into one tidy table."""
+every run's evaluated epochs, gathered into one tidy table."""
 
 from omegaconf import OmegaConf
 
@@ -52,24 +52,28 @@ rule clusters:
         "out={output} > {log} 2>&1"
 
 
+# One job per run: checks every evaluated epoch's embedding and measures it (epochs
+# whose embedding, clusters, settings and code are unchanged keep their earlier results).
 rule measure:
     input:
-        embedding=f"{RUN_DIR}/embeddings/epoch_{{epoch}}.npz",
+        embeddings=EMBEDDINGS,
         clusters=f"{INPUT_DIR}/X_clusters.npz",
         metrics=METRICS_SETTINGS,
     output:
-        f"{RUN_DIR}/metrics/epoch_{{epoch}}.parquet",
+        f"{RUN_DIR}/metrics.parquet",
     log:
-        f"{RUN_DIR}/logs/measure_{{epoch}}.log",
+        f"{RUN_DIR}/logs/measure.log",
+    params:
+        epochs=",".join(map(str, PLAN.epochs)),
     threads: threads_of("measure")
     resources:
         **resources_of("measure"),
     shell:
         f"OMP_NUM_THREADS={{threads}} repscope measure metrics={{input.metrics}} run_dir={SHELL_RUN_DIR} "
-        "epoch={wildcards.epoch} clusters={input.clusters} out={output} > {log} 2>&1"
+        "epochs={params.epochs} clusters={input.clusters} out={output} > {log} 2>&1"
 
 
-METRIC_FILES = [str(PLAN.metrics_path(run, epoch)) for run in PLAN.runs for epoch in PLAN.epochs]
+METRIC_FILES = [str(PLAN.metrics_path(run)) for run in PLAN.runs]
 
 
 rule aggregate:
@@ -95,5 +99,6 @@ rule aggregate:
         "repscope aggregate experiment={params.experiment} out={output.table} > {log} 2>&1"
 
 
-# Per-epoch tables are requested too, so that a deleted one is measured again.
+# Intermediate files are requested too (Snakemake does not remake a missing input of an
+# up-to-date output): a deleted run table is measured again.
 TARGETS.extend(METRIC_FILES + list(rules.aggregate.output))

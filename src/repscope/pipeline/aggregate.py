@@ -12,10 +12,10 @@ KEY = ["layer", "metric", "t"]
 
 
 def tidy(parts) -> pd.DataFrame:
-    """Concatenate per-epoch tables (layer, metric, t, value) given as
-    (Run, epoch, DataFrame) triples, with the run's columns in front."""
+    """Concatenate per-run tables (epoch, layer, metric, t, value) given as
+    (Run, DataFrame) pairs, with the run's columns in front."""
     frames = [df.assign(run=run.name, dataset=run.dataset, model=run.model, method=run.method,
-                        seed=run.seed, epoch=epoch) for run, epoch, df in parts]
+                        seed=run.seed) for run, df in parts]
     table = pd.concat(frames, ignore_index=True)
     return table[RUN_COLUMNS + KEY + ["value"]]
 
