@@ -12,6 +12,7 @@ INPUT_DIR = f"{ROOT}/inputs/{{dataset}}"
 TABLES = f"{ROOT}/tables"
 FIGURES = f"{ROOT}/figures"
 LOGS = f"{ROOT}/logs"
+BENCHMARKS = f"{ROOT}/benchmarks"  # each job's wall and CPU seconds (Snakemake's benchmark files)
 
 # The same, to be formatted in shell commands: the run folder and its Hydra overrides.
 SHELL_RUN_DIR = f"{ROOT}/runs/{RUN.replace('{', '{wildcards.')}"

@@ -28,6 +28,8 @@ rule inputs:
         f"{INPUT_DIR}/X.npz",
     log:
         f"{LOGS}/inputs_{{dataset}}.log",
+    benchmark:
+        f"{BENCHMARKS}/inputs/{{dataset}}.tsv",
     threads: threads_of("inputs")
     resources:
         **resources_of("inputs"),
@@ -44,6 +46,8 @@ rule clusters:
         f"{INPUT_DIR}/X_clusters.npz",
     log:
         f"{LOGS}/clusters_{{dataset}}.log",
+    benchmark:
+        f"{BENCHMARKS}/clusters/{{dataset}}.tsv",
     threads: threads_of("clusters")
     resources:
         **resources_of("clusters"),
@@ -63,6 +67,8 @@ rule measure:
         f"{RUN_DIR}/metrics.parquet",
     log:
         f"{RUN_DIR}/logs/measure.log",
+    benchmark:
+        f"{BENCHMARKS}/measure/{RUN}.tsv",
     params:
         epochs=",".join(map(str, PLAN.epochs)),
     threads: threads_of("measure")
@@ -90,6 +96,8 @@ rule aggregate:
         ),
     log:
         f"{LOGS}/aggregate.log",
+    benchmark:
+        f"{BENCHMARKS}/aggregate.tsv",
     params:
         experiment=EXP,
     threads: threads_of("aggregate")

@@ -22,6 +22,8 @@ rule study:
         f"{ROOT}/studies/{{name}}.parquet",
     log:
         f"{LOGS}/studies/{{name}}.log",
+    benchmark:
+        f"{BENCHMARKS}/study/{{name}}.tsv",
     params:
         experiment=EXP,
     threads: threads_of("study")
@@ -49,6 +51,8 @@ for _name in experiment_studies(PLAN.cfg):
                  for fig in _figs],
         log:
             f"{LOGS}/figures/{_name}.log",
+        benchmark:
+            f"{BENCHMARKS}/figures/{_name}.tsv",
         params:
             study=_name,
             out_dir=FIGURES,

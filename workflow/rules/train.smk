@@ -19,6 +19,8 @@ rule train:
         embeddings=EMBEDDINGS,
     log:
         f"{RUN_DIR}/logs/train.log",
+    benchmark:
+        f"{BENCHMARKS}/train/{RUN}.tsv",
     threads: threads_of("train")
     resources:
         **resources_of("train"),
