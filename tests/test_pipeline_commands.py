@@ -141,3 +141,33 @@ def test_aggregate_command(tmp_path, monkeypatch):
     corr = pd.read_csv(out.parent / "correlations.csv")
     pooled = corr[(corr.model == "all") & (corr.metric == "DSE")].iloc[0]
     assert pooled.n == 6 and pooled.spearman == pytest.approx(1.0)
+
+
+def test_study_figures_draws_every_figure_of_a_study_in_one_call(tmp_path, monkeypatch):
+    import types
+
+    import matplotlib.pyplot as plt
+
+    import repscope.studies as studies
+
+    drawn = []
+
+    def draw(name):
+        def fig(table):
+            drawn.append((name, table.x.tolist()))
+            f, ax = plt.subplots()
+            ax.plot(table.x)
+            return f
+        return fig
+
+    monkeypatch.setattr(studies, "study_figures", lambda name: {"t9": ["t9_a", "t9_b"]}[name])
+    monkeypatch.setattr(studies, "load_study", lambda name: types.SimpleNamespace(
+        FIGURES={"t9_a": draw("t9_a"), "t9_b": draw("t9_b"), "t9_unlisted": draw("t9_unlisted")}))
+    save_table(pd.DataFrame({"x": [1.0, 2.0]}), tmp_path / "t9.parquet")
+    assert main(["study-figures", "t9", f"in={tmp_path / 't9.parquet'}", f"out_dir={tmp_path / 'figs'}"]) == 0
+    assert drawn == [("t9_a", [1.0, 2.0]), ("t9_b", [1.0, 2.0])]
+    assert sorted(p.name for p in (tmp_path / "figs").iterdir()) == ["t9_a.pdf", "t9_a.png", "t9_b.pdf", "t9_b.png"]
+    with pytest.raises(ValueError, match="missing the study's name; usage: repscope study-figures"):
+        main(["study-figures", f"in={tmp_path / 't9.parquet'}", f"out_dir={tmp_path}"])
+    with pytest.raises(ValueError, match=r"missing argument\(s\) out_dir="):
+        main(["study-figures", "t9", f"in={tmp_path / 't9.parquet'}"])

@@ -65,6 +65,7 @@ def test_several_t_and_chosen_epochs(conf):
     ({"experiment.grid.layer": ["x"]}, "experiment.grid must have exactly the keys"),
     ({"train.epochs": -1}, "train.epochs must be a non-negative integer; got -1"),
     ({"experiment.eval_epochs": [0, 3]}, r"eval_epochs must be .* 0..train.epochs=2; got \[0, 3\]"),
+    ({"train.embed": False}, "train.embed must be true in a workflow"),
     ({"experiment.eval_epochs": [1, 2], "train.checkpoint_every": 2},
      r"experiment.eval_epochs \[1\] have no checkpoint with train.checkpoint_every=2"),
     ({"metrics.measures": ["DSE", "KSG"]}, r"unknown measure\(s\) \['KSG'\]; valid choices"),

@@ -1,7 +1,7 @@
 """Paths, wildcard constraints and helpers shared by the rule files. Every
 path is a function of the wildcards: a run's dataset, model, method and seed
-(its folder is <dataset>-<model>-<method>-s<seed>), epoch; no input functions,
-so planing the paper grid's 65 000 jobs stays fast."""
+(its folder is <dataset>-<model>-<method>-s<seed>); no input functions in the
+per-run rules, so planning the paper grid stays fast."""
 
 
 EXP = PLAN.experiment

@@ -122,6 +122,9 @@ def _epochs(cfg) -> tuple:
     epochs = cfg.train.get("epochs")
     if not _is_int(epochs, 0):
         raise ValueError(f"train.epochs must be a non-negative integer; got {epochs!r}")
+    if cfg.train.get("embed") is not True:
+        raise ValueError(f"train.embed must be true in a workflow (the measure jobs read the embeddings "
+                         f"training writes); got {cfg.train.get('embed')!r}")
     every = cfg.train.get("checkpoint_every")
     if not _is_int(every, 1):
         raise ValueError(f"train.checkpoint_every must be a positive integer; got {every!r}")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from ..config import parse_command, split_args
+from ..config import parse_command
 from ..io import checkpoint_path, save_embeddings, save_npz
 
 
