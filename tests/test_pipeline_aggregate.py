@@ -25,7 +25,7 @@ def _epoch_table(run: Run, epoch: int) -> pd.DataFrame:
 
 @pytest.fixture
 def table():
-    return tidy([(r, e, _epoch_table(r, e)) for r in RUNS for e in range(4)])
+    return tidy([(r, pd.concat([_epoch_table(r, e).assign(epoch=e) for e in range(4)])) for r in RUNS])
 
 
 def test_tidy_table_columns_and_rows(table):
@@ -92,7 +92,7 @@ def _bars(fig) -> int:
 
 
 def test_tidy_keeps_the_standard_error_column():
-    parts = [(r, 0, _epoch_table(r, 0).assign(stderr=[0.01, 0.0, 0.0, 0.0])) for r in RUNS[:2]]
+    parts = [(r, _epoch_table(r, 0).assign(epoch=0, stderr=[0.01, 0.0, 0.0, 0.0])) for r in RUNS[:2]]
     table = tidy(parts)
     assert table.stderr.tolist() == [0.01, 0.0, 0.0, 0.0] * 2
 

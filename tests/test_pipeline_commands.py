@@ -1,14 +1,13 @@
 """The workflow's commands on small synthetic files in the documented formats:
-embed (linking training's export), clusters, measure and aggregate."""
-import os
-
+clusters, measure (with its kept per-epoch results), aggregate and the
+figures of a study."""
 import numpy as np
 import pandas as pd
 import pytest
 
 from repscope.cli import main
 from repscope.config import compose
-from repscope.io import embedding_path, export_path, load_embeddings, save_npz, save_table
+from repscope.io import embedding_path, load_embeddings, save_embeddings, save_npz, save_table
 from repscope.pipeline.aggregate import tidy
 from repscope.pipeline.measure import measure_layer
 from repscope.pipeline.plan import load_plan
@@ -27,42 +26,72 @@ def _embedding(rng, n=90, epoch=2, ids=None):
                 accuracy=np.float64(0.75), epoch=np.int64(epoch))
 
 
-def test_embed_links_the_export_of_training(tmp_path, rng):
-    run = tmp_path / "run"
-    save_npz(export_path(run, 2), **_embedding(rng))
-    os.utime(export_path(run, 2), (0, 0))
-    assert main(["embed", *RUN_ARGS, f"out_dir={run}", "epoch=2"]) == 0
-    assert os.path.samefile(embedding_path(run, 2), export_path(run, 2))  # no second copy on disk
-    assert embedding_path(run, 2).stat().st_mtime > 1e9  # renewed: newer than the job's input
-
-
 @pytest.fixture
 def run_dir(tmp_path, rng):
     run = tmp_path / "run"
-    save_npz(embedding_path(run, 2), **_embedding(rng))
+    run.mkdir()
+    (run / "config.yaml").write_text("seed: 1\n")
+    for epoch in (1, 2):
+        save_embeddings(run, epoch, _embedding(rng, epoch=epoch))
     save_npz(tmp_path / "clusters.npz", clusters=np.arange(90) % 4, sample_ids=np.arange(90) * 2)
     return run
 
 
-def test_measure_command_writes_one_tidy_row_per_layer_metric_and_t(run_dir, tmp_path):
-    out = tmp_path / "metrics" / "epoch_2.parquet"
-    assert main(["measure", *RUN_ARGS, "metrics.t=[1,4]", f"run_dir={run_dir}", "epoch=2",
-                 f"clusters={tmp_path / 'clusters.npz'}", f"out={out}"]) == 0
+def _measure(run_dir, out, *extra, epochs="1,2"):
+    return main(["measure", *RUN_ARGS, "metrics.t=[1,4]", f"run_dir={run_dir}", f"epochs={epochs}",
+                 f"clusters={run_dir.parent / 'clusters.npz'}", f"out={out}", *extra])
+
+
+def test_measure_command_writes_one_tidy_row_per_epoch_layer_metric_and_t(run_dir, tmp_path):
+    out = tmp_path / "metrics.parquet"
+    assert _measure(run_dir, out) == 0
     table = pd.read_parquet(out)
-    assert list(table.columns) == ["layer", "metric", "t", "value"]
-    assert len(table) == 2 * (3 * 2 + 3) + 1  # layers x (3 measures x 2 t + 3 binned) + accuracy
-    assert table[table.metric == "accuracy"].value.tolist() == [0.75]
+    assert list(table.columns) == ["epoch", "layer", "metric", "t", "value", "stderr"]
+    assert (table.stderr == 0).all()  # exact spectra, binned measures and accuracy
+    assert table.epoch.tolist() == [1] * 19 + [2] * 19  # layers x (3 measures x 2 t + 3 binned) + accuracy
+    assert table[table.metric == "accuracy"].value.tolist() == [0.75, 0.75]
     m = compose(RUN_ARGS + ["metrics.t=[1,4]"]).metrics
     emb = load_embeddings(embedding_path(run_dir, 2))
     want = measure_layer(emb.layers["penultimate"], emb.labels, np.arange(90) % 4, m)
-    got = table[table.layer == "penultimate"].iloc[:len(want)]
+    got = table[(table.epoch == 2) & (table.layer == "penultimate")].iloc[:len(want)]
     np.testing.assert_allclose(got.value, [r["value"] for r in want], rtol=0, atol=1e-12)
+
+
+def test_measure_keeps_each_epochs_results_until_what_they_depend_on_changes(run_dir, tmp_path, rng,
+                                                                             monkeypatch):
+    """A second job re-measures nothing; a new embedding of epoch 2 or other settings re-measure
+    exactly the epochs concerned, and the results equal a fresh computation's."""
+    import repscope.pipeline.measure as measure_module
+
+    _measure(run_dir, tmp_path / "a.parquet")
+    calls = []
+    original = measure_module.measure_layer
+    monkeypatch.setattr(measure_module, "measure_layer", lambda Z, *a, **k: calls.append(Z) or original(Z, *a, **k))
+    _measure(run_dir, tmp_path / "b.parquet")
+    assert calls == []
+    pd.testing.assert_frame_equal(pd.read_parquet(tmp_path / "a.parquet"), pd.read_parquet(tmp_path / "b.parquet"))
+
+    save_embeddings(run_dir, 2, _embedding(rng, epoch=2))
+    _measure(run_dir, tmp_path / "c.parquet")
+    assert len(calls) == 2  # the two layers of epoch 2
+    a, c = pd.read_parquet(tmp_path / "a.parquet"), pd.read_parquet(tmp_path / "c.parquet")
+    pd.testing.assert_frame_equal(a[a.epoch == 1], c[c.epoch == 1])
+    assert not np.allclose(a[a.epoch == 2].value, c[c.epoch == 2].value)
+
+    calls.clear()
+    _measure(run_dir, tmp_path / "d.parquet", "metrics.cse_bins=3")
+    assert len(calls) == 4
+    (run_dir / "metrics" / "epoch_1.parquet").write_bytes(b"garbage")  # an unreadable kept result
+    calls.clear()
+    _measure(run_dir, tmp_path / "e.parquet", "metrics.cse_bins=3")
+    assert len(calls) == 2
+    pd.testing.assert_frame_equal(pd.read_parquet(tmp_path / "d.parquet"), pd.read_parquet(tmp_path / "e.parquet"))
 
 
 def test_measure_reads_the_settings_repscope_config_wrote(run_dir, tmp_path):
     settings = tmp_path / "metrics.yaml"
     assert main(["config", *RUN_ARGS, "metrics.t=[1,4]", "section=metrics", f"out={settings}"]) == 0
-    common = [f"run_dir={run_dir}", "epoch=2", f"clusters={tmp_path / 'clusters.npz'}"]
+    common = [f"run_dir={run_dir}", "epochs=2", f"clusters={tmp_path / 'clusters.npz'}"]
     main(["measure", f"metrics={settings}", *common, f"out={tmp_path / 'a.parquet'}"])
     main(["measure", *RUN_ARGS, "metrics.t=[1,4]", *common, f"out={tmp_path / 'b.parquet'}"])
     pd.testing.assert_frame_equal(pd.read_parquet(tmp_path / "a.parquet"), pd.read_parquet(tmp_path / "b.parquet"))
@@ -72,15 +101,16 @@ def test_measure_reads_the_settings_repscope_config_wrote(run_dir, tmp_path):
 
 def test_measure_command_refuses_clusters_of_other_samples_and_bad_arguments(run_dir, tmp_path):
     save_npz(tmp_path / "other.npz", clusters=np.zeros(90, int), sample_ids=np.arange(90))
-    args = ["measure", *RUN_ARGS, f"run_dir={run_dir}", "epoch=2", f"out={tmp_path / 'm.parquet'}"]
+    args = ["measure", *RUN_ARGS, f"run_dir={run_dir}", "epochs=2", f"out={tmp_path / 'm.parquet'}"]
     with pytest.raises(ValueError, match="belong to other samples than the embedding of epoch 2"):
         main(args + [f"clusters={tmp_path / 'other.npz'}"])
     with pytest.raises(ValueError, match=r"missing argument\(s\) clusters=; usage: repscope measure"):
         main(args)
-    with pytest.raises(ValueError, match="epoch must be a non-negative integer; got 'last'"):
-        main(args[:-2] + ["epoch=last", f"clusters={tmp_path / 'other.npz'}", args[-1]])
+    with pytest.raises(ValueError, match="epochs must be a comma-separated list .* got 'last'"):
+        main(args[:-2] + ["epochs=last", f"clusters={tmp_path / 'other.npz'}", args[-1]])
     with pytest.raises(ValueError, match=r"unknown measure\(s\) \['MINE'\]"):
         main(args + [f"clusters={tmp_path / 'other.npz'}", "metrics.measures=[DSE,MINE]"])
+    assert not (tmp_path / "m.parquet").exists()
 
 
 def test_clusters_command_finds_separated_groups_of_inputs(tmp_path, rng):
@@ -100,15 +130,45 @@ def test_aggregate_command(tmp_path, monkeypatch):
     plan = load_plan("tiny")
     parts = []
     for i, run in enumerate(plan.runs):
-        for e in plan.epochs:
-            df = pd.DataFrame({"layer": ["penultimate"] * 2, "metric": ["DSE", "accuracy"],
-                               "t": [1.0, np.nan], "value": [float(e + i), 0.1 * (e + i) + 0.05]})
-            save_table(df, plan.metrics_path(run, e))
-            parts.append((run, e, df))
+        df = pd.concat([pd.DataFrame({"epoch": [e, e], "layer": ["penultimate"] * 2, "metric": ["DSE", "accuracy"],
+                                      "t": [1.0, np.nan], "value": [float(e + i), 0.1 * (e + i) + 0.05]})
+                        for e in plan.epochs], ignore_index=True)
+        save_table(df, plan.metrics_path(run))
+        parts.append((run, df))
     out = plan.root / "tables" / "metrics.parquet"
     assert main(["aggregate", "experiment=tiny", f"out={out}"]) == 0
     pd.testing.assert_frame_equal(pd.read_parquet(out), tidy(parts))
-    assert len(pd.read_csv(out.with_suffix(".csv"))) == len(parts) * 2
+    assert len(pd.read_csv(out.with_suffix(".csv"))) == len(plan.runs) * len(plan.epochs) * 2
     corr = pd.read_csv(out.parent / "correlations.csv")
     pooled = corr[(corr.model == "all") & (corr.metric == "DSE")].iloc[0]
     assert pooled.n == 6 and pooled.spearman == pytest.approx(1.0)
+
+
+def test_study_figures_draws_every_figure_of_a_study_in_one_call(tmp_path, monkeypatch):
+    import types
+
+    import matplotlib.pyplot as plt
+
+    import repscope.studies as studies
+
+    drawn = []
+
+    def draw(name):
+        def fig(table):
+            drawn.append((name, table.x.tolist()))
+            f, ax = plt.subplots()
+            ax.plot(table.x)
+            return f
+        return fig
+
+    monkeypatch.setattr(studies, "study_figures", lambda name: {"t9": ["t9_a", "t9_b"]}[name])
+    monkeypatch.setattr(studies, "load_study", lambda name: types.SimpleNamespace(
+        FIGURES={"t9_a": draw("t9_a"), "t9_b": draw("t9_b"), "t9_unlisted": draw("t9_unlisted")}))
+    save_table(pd.DataFrame({"x": [1.0, 2.0]}), tmp_path / "t9.parquet")
+    assert main(["study-figures", "t9", f"in={tmp_path / 't9.parquet'}", f"out_dir={tmp_path / 'figs'}"]) == 0
+    assert drawn == [("t9_a", [1.0, 2.0]), ("t9_b", [1.0, 2.0])]
+    assert sorted(p.name for p in (tmp_path / "figs").iterdir()) == ["t9_a.pdf", "t9_a.png", "t9_b.pdf", "t9_b.png"]
+    with pytest.raises(ValueError, match="missing the study's name; usage: repscope study-figures"):
+        main(["study-figures", f"in={tmp_path / 't9.parquet'}", f"out_dir={tmp_path}"])
+    with pytest.raises(ValueError, match=r"missing argument\(s\) out_dir="):
+        main(["study-figures", "t9", f"in={tmp_path / 't9.parquet'}"])

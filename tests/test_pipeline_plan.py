@@ -32,8 +32,7 @@ def test_tiny_plan():
     plan = load_plan("tiny")
     assert [r.name for r in plan.runs] == ["mnist1d-mlp-supervised-s1", "mnist1d-mlp-random_label-s1"]
     assert plan.epochs == (0, 1, 2)
-    assert str(plan.metrics_path(plan.runs[0], 2)) == \
-        "results/tiny/runs/mnist1d-mlp-supervised-s1/metrics/epoch_2.parquet"
+    assert str(plan.metrics_path(plan.runs[0])) == "results/tiny/runs/mnist1d-mlp-supervised-s1/metrics.parquet"
     assert list(plan.figures) == [
         "epoch_DSE_t1", "epoch_CSE", "epoch_DSMI_Y_t1", "epoch_CSMI_Y", "epoch_DSMI_X_t1",
         "epoch_CSMI_X", "epoch_accuracy", "accuracy_DSE_t1", "accuracy_CSE", "accuracy_DSMI_Y_t1",
@@ -66,6 +65,9 @@ def test_several_t_and_chosen_epochs(conf):
     ({"experiment.grid.layer": ["x"]}, "experiment.grid must have exactly the keys"),
     ({"train.epochs": -1}, "train.epochs must be a non-negative integer; got -1"),
     ({"experiment.eval_epochs": [0, 3]}, r"eval_epochs must be .* 0..train.epochs=2; got \[0, 3\]"),
+    ({"train.embed": False}, "train.embed must be true in a workflow"),
+    ({"experiment.eval_epochs": [1, 2], "train.checkpoint_every": 2},
+     r"experiment.eval_epochs \[1\] have no checkpoint with train.checkpoint_every=2"),
     ({"metrics.measures": ["DSE", "KSG"]}, r"unknown measure\(s\) \['KSG'\]; valid choices"),
     ({"resources.measure.mem_mb": 0}, "resources.measure.mem_mb must be an integer >= 1"),
     ({"experiment.model_groups": {"small": ["cnn"]}}, r"model_groups: unknown option\(s\) \['cnn'\]"),

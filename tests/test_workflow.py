@@ -1,21 +1,22 @@
 """The Snakemake workflow end to end: the tiny experiment in a temporary
-working directory (results, a second run with nothing to do, one deleted
-embedding rerunning only what depends on it), and the paper experiment's
-full plan, made offline."""
+working directory (results, a second run with nothing to do, a damaged
+embedding refused, then deleted and restored bit-identical, rerunning only
+what depends on it), and the paper experiment's full plan, made offline."""
 import os
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
 from repscope.pipeline.plan import load_plan
 
 REPO = Path(__file__).resolve().parents[1]
-PIPELINE_RULES = ("train", "embed", "inputs", "clusters", "metrics_config", "measure", "aggregate", "figures",
-                  "all")
+PIPELINE_RULES = ("train", "inputs", "clusters", "metrics_config", "measure", "aggregate", "figures", "all")
 
 
 def snakemake(workdir, *args, ok=True) -> str:
@@ -43,6 +44,11 @@ def _mtimes(root: Path) -> dict:
     return {p.relative_to(root): p.stat().st_mtime_ns for p in root.rglob("*") if p.is_file()}
 
 
+def _arrays(path: Path) -> dict:
+    with np.load(path) as f:
+        return {k: f[k] for k in f.files}
+
+
 @pytest.mark.slow
 def test_tiny_experiment_end_to_end(tmp_path):
     snakemake(tmp_path, "--config", "experiment=tiny")
@@ -63,22 +69,32 @@ def test_tiny_experiment_end_to_end(tmp_path):
 
     assert "Nothing to be done" in snakemake(tmp_path, "--dry-run", "--config", "experiment=tiny")
 
-    victim = plan.run_dir(plan.runs[0]) / "embeddings" / "epoch_1.npz"
-    (tmp_path / victim).unlink()
-    assert job_counts(snakemake(tmp_path, "--dry-run", "--config", "experiment=tiny")) == {
-        "embed": 1, "measure": 1, "aggregate": 1, "figures": 1, "all": 1}
+    # A damaged embedding (here: epoch 0's file copied over epoch 1's) is refused, not measured ...
+    run = f"runs/{plan.runs[0].name}"
+    embeddings = {e: root / run / "embeddings" / f"epoch_{e}.npz" for e in plan.epochs}
+    original = {e: _arrays(path) for e, path in embeddings.items()}
     before = _mtimes(root)
+    shutil.copyfile(embeddings[0], embeddings[1])
+    out = snakemake(tmp_path, "--config", "experiment=tiny", ok=False)
+    assert f"embedding file {embeddings[1].relative_to(tmp_path)} fails its check: it holds epoch 0, not 1" in out
+    # ... and deleting it, as the message says, restores it bit-identical and reruns only what depends on it.
+    embeddings[1].unlink()
+    assert job_counts(snakemake(tmp_path, "--dry-run", "--config", "experiment=tiny")) == {
+        "train": 1, "measure": 1, "aggregate": 1, "figures": 1, "all": 1}
     snakemake(tmp_path, "--config", "experiment=tiny")
+    for e, path in embeddings.items():
+        restored = _arrays(path)
+        assert restored.keys() == original[e].keys()
+        for key in restored:
+            np.testing.assert_array_equal(restored[key], original[e][key], err_msg=f"epoch {e} {key}")
+    pd.testing.assert_frame_equal(pd.read_parquet(root / "tables" / "metrics.parquet"), table)
     after = _mtimes(root)
     changed = {str(p) for p in after if before.get(p) != after[p]}
-    run = f"runs/{plan.runs[0].name}"
-    expected = {f"{run}/embeddings/epoch_1.npz", f"{run}/metrics/epoch_1.parquet",
-                f"{run}/checkpoints/epoch_1.npz",  # training's export: the same file, re-linked
-                f"{run}/logs/embed_1.log", f"{run}/logs/measure_1.log", "logs/aggregate.log",
-                "logs/figures.log", "tables/metrics.parquet", "tables/metrics.csv",
-                "tables/correlations.csv"}
+    expected = {f"{run}/config.yaml", f"{run}/logs/train.log", f"{run}/metrics.parquet", f"{run}/logs/measure.log",
+                "logs/aggregate.log", "logs/figures.log", "tables/metrics.parquet", "tables/metrics.csv",
+                "tables/correlations.csv"} | {f"{run}/embeddings/epoch_{e}.npz" for e in plan.epochs}
     figures = {p for p in changed if p.startswith("figures/")}
-    assert changed - figures == expected
+    assert changed - figures == expected  # the kept per-epoch results (metrics/epoch_<e>.parquet) too
     assert len(figures) == 2 * len(plan.figures)
 
 
@@ -94,8 +110,8 @@ def test_bad_experiment_fails_when_the_snakefile_is_read(tmp_path):
 def test_paper_plans_every_job_offline(tmp_path):
     out = snakemake(tmp_path, "--dry-run", "--quiet", "rules", "--config", "experiment=paper")
     counts = job_counts(out)
-    runs, epochs = 3 * 6 * 3 * 3, 201
+    runs = 3 * 6 * 3 * 3
     assert {rule: counts.get(rule) for rule in PIPELINE_RULES} == {
-        "train": runs, "embed": runs * epochs, "inputs": 3, "clusters": 3, "metrics_config": 1,
-        "measure": runs * epochs, "aggregate": 1, "figures": 1, "all": 1}
+        "train": runs, "inputs": 3, "clusters": 3, "metrics_config": 1, "measure": runs, "aggregate": 1,
+        "figures": 1, "all": 1}
     assert sorted(p.name for p in tmp_path.iterdir()) == [".snakemake"]  # nothing fetched or written

@@ -38,6 +38,7 @@ COMMANDS = {
     "measure": "repscope.pipeline.commands:measure",
     "aggregate": "repscope.pipeline.commands:aggregate",
     "training-figures": "repscope.pipeline.commands:training_figures",
+    "study-figures": "repscope.pipeline.commands:study_figures",
     "train": "repscope.training.commands:train",
     "embed": "repscope.training.commands:embed",
     "inputs": "repscope.training.commands:inputs",

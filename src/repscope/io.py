@@ -1,4 +1,4 @@
-"""Files at the edges: atomic writes and the per-epoch embedding cache.
+"""Files at the edges: atomic writes and the verified per-epoch embedding cache.
 
 Every output is written to a temporary file in the destination folder,
 flushed to disk and renamed into place, so a killed job never leaves a file
@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import hashlib
 import os
 import re
 import shutil
@@ -161,14 +162,18 @@ def save_table(df, path) -> None:
             raise ValueError(f"table path must end in .parquet or .csv; got {path.name!r}")
 
 
-def save_rows(rows, columns, path) -> None:
-    """Rows (dicts with the keys ``columns``) as a parquet table, written with
-    pyarrow alone: the many small per-checkpoint tables skip importing pandas."""
+def save_rows(rows, columns, path, metadata=None) -> None:
+    """Rows (dicts with the keys ``columns``) as a parquet table, with optional
+    schema ``metadata`` ({bytes: bytes}), written with pyarrow alone: the
+    measure jobs skip importing pandas."""
     import pyarrow as pa
     import pyarrow.parquet as pq
 
+    table = pa.table({c: [row[c] for row in rows] for c in columns})
+    if metadata:
+        table = table.replace_schema_metadata(metadata)
     with atomic_path(path) as tmp:
-        pq.write_table(pa.table({c: [row[c] for row in rows] for c in columns}), tmp)
+        pq.write_table(table, tmp)
 
 
 def save_text(text: str, path) -> None:
@@ -214,29 +219,38 @@ def embedding_path(run_dir, epoch: int) -> Path:
     return Path(run_dir) / "embeddings" / f"epoch_{int(epoch)}.npz"
 
 
-def export_path(run_dir, epoch: int) -> Path:
-    """``checkpoints/epoch_<e>.npz``: the embeddings training computed in-process
-    after epoch e, kept beside the weights. ``embeddings/epoch_<e>.npz`` is a
-    hard link to it, so a deleted embedding is re-made instantly (the workflow
-    deletes and re-makes it per epoch) instead of recomputed from the weights."""
-    return Path(run_dir) / "checkpoints" / f"epoch_{int(epoch)}.npz"
+def config_digest(run_dir) -> str:
+    """sha256 of the run's ``config.yaml``: an embedding records the digest of
+    the configuration it was computed under."""
+    return hashlib.sha256((Path(run_dir) / "config.yaml").read_bytes()).hexdigest()
 
 
-def link_export(run_dir, epoch: int) -> bool:
-    """Make ``embeddings/epoch_<e>.npz`` the same file as the epoch's export (a
-    hard link, or a copy where links are impossible), atomically and with a
-    fresh modification time. False when there is no export."""
-    src, dst = export_path(run_dir, epoch), embedding_path(run_dir, epoch)
-    if not src.exists():
-        return False
-    with atomic_path(dst) as tmp:
-        os.unlink(tmp)
-        try:
-            os.link(src, tmp)
-        except OSError:
-            shutil.copyfile(src, tmp)
-    os.utime(dst)
-    return True
+def array_checksum(arrays: dict) -> str:
+    """sha256 over every array's name, dtype, shape and bytes, in name order."""
+    h = hashlib.sha256()
+    for name in sorted(arrays):
+        a = np.ascontiguousarray(arrays[name])
+        h.update(f"{name}|{a.dtype.str}|{a.shape}|".encode())
+        h.update(a.tobytes())
+    return h.hexdigest()
+
+
+def save_embeddings(run_dir, epoch: int, arrays: dict) -> Path:
+    """Write ``embeddings/epoch_<e>.npz`` (atomically) with what it is: the run
+    (folder name), the epoch, the layer names (``arrays``: layers, Z_<i>,
+    labels, sample_ids, accuracy, epoch), the digest of the run's config.yaml
+    and the checksum of the arrays."""
+    if int(arrays["epoch"]) != int(epoch):
+        raise ValueError(f"the arrays are of epoch {int(arrays['epoch'])}, not {epoch}")
+    arrays = dict(arrays, run=np.array(Path(run_dir).name), config_digest=np.array(config_digest(run_dir)))
+    path = embedding_path(run_dir, epoch)
+    save_npz(path, checksum=np.array(array_checksum(arrays)), **arrays)
+    return path
+
+
+class DamagedEmbedding(ValueError):
+    """An embedding file that fails its check (unreadable, wrong checksum, or
+    another run's, epoch's or configuration's)."""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -244,20 +258,51 @@ class Embeddings:
     """One ``embeddings/epoch_<e>.npz``: ``layers`` {name: Z [N, D] float32}
     in file order (always with "penultimate"), ``labels`` [N] int64,
     ``sample_ids`` [N] int64 (indices into the test split), ``accuracy``
-    (head accuracy, or the linear probe's for SimCLR), ``epoch``."""
+    (head accuracy, or the linear probe's for SimCLR), ``epoch``, ``run``
+    (the run folder's name), ``config_digest`` and ``checksum``."""
 
     layers: dict
     labels: np.ndarray
     sample_ids: np.ndarray
     accuracy: float
     epoch: int
+    run: str
+    config_digest: str
+    checksum: str
 
 
 def load_embeddings(path) -> Embeddings:
-    """Read an embedding file written by ``repscope train`` / ``repscope embed``
-    (keys ``layers``, ``Z_<i>``, ``labels``, ``sample_ids``, ``accuracy``,
-    ``epoch``); no pickled objects are loaded."""
-    with read_npz(path) as f:
-        names = [str(n) for n in f["layers"]]
-        return Embeddings(layers={n: f[f"Z_{i}"] for i, n in enumerate(names)}, labels=f["labels"],
-                          sample_ids=f["sample_ids"], accuracy=float(f["accuracy"]), epoch=int(f["epoch"]))
+    """Read and check an ``embeddings/epoch_<e>.npz`` of a run folder: its
+    checksum, and that it belongs to that run (folder name), that epoch (file
+    name) and the run's current config.yaml. Raises :class:`DamagedEmbedding`
+    naming the file and the fix; no pickled objects are loaded."""
+    path = Path(path)
+    run_dir, epoch = path.parent.parent, int(path.stem.removeprefix("epoch_"))
+    fix = (f"delete it and rerun the workflow (or `repscope embed ... out_dir={run_dir} epoch={epoch}`): "
+           f"it is recomputed from {checkpoint_path(run_dir, epoch)}")
+    try:
+        with np.load(path, allow_pickle=False) as f:
+            arrays = {k: f[k] for k in f.files}
+        recorded = str(arrays.pop("checksum"))
+        names = [str(n) for n in arrays["layers"]]
+        emb = Embeddings(layers={n: arrays[f"Z_{i}"] for i, n in enumerate(names)}, labels=arrays["labels"],
+                         sample_ids=arrays["sample_ids"], accuracy=float(arrays["accuracy"]),
+                         epoch=int(arrays["epoch"]), run=str(arrays["run"]),
+                         config_digest=str(arrays["config_digest"]), checksum=recorded)
+    except FileNotFoundError:
+        raise
+    except Exception as err:  # truncated, not a zip, a missing key, pickled data, ...
+        raise DamagedEmbedding(f"embedding file {path} cannot be read ({type(err).__name__}: {err}); "
+                               f"{fix}") from None
+    problems = []
+    if array_checksum(arrays) != recorded:
+        problems.append("its arrays do not match their recorded checksum")
+    if emb.run != run_dir.name:
+        problems.append(f"it belongs to run {emb.run!r}, not {run_dir.name!r}")
+    if emb.epoch != epoch:
+        problems.append(f"it holds epoch {emb.epoch}, not {epoch}")
+    if emb.config_digest != config_digest(run_dir):
+        problems.append(f"it was computed under another configuration than {run_dir / 'config.yaml'}")
+    if problems:
+        raise DamagedEmbedding(f"embedding file {path} fails its check: {'; '.join(problems)}; {fix}")
+    return emb

@@ -1,9 +1,8 @@
 """Paths, wildcard constraints and helpers shared by the rule files. Every
 path is a function of the wildcards: a run's dataset, model, method and seed
-(its folder is <dataset>-<model>-<method>-s<seed>), epoch; no input functions,
-so planing the paper grid's 65 000 jobs stays fast."""
+(its folder is <dataset>-<model>-<method>-s<seed>); no input functions in the
+per-run rules, so planning the paper grid stays fast."""
 
-from repscope.io import embedding_path
 
 EXP = PLAN.experiment
 ROOT = str(PLAN.root)  # results/<experiment>
@@ -13,6 +12,7 @@ INPUT_DIR = f"{ROOT}/inputs/{{dataset}}"
 TABLES = f"{ROOT}/tables"
 FIGURES = f"{ROOT}/figures"
 LOGS = f"{ROOT}/logs"
+BENCHMARKS = f"{ROOT}/benchmarks"  # each job's wall and CPU seconds (Snakemake's benchmark files)
 
 # The same, to be formatted in shell commands: the run folder and its Hydra overrides.
 SHELL_RUN_DIR = f"{ROOT}/runs/{RUN.replace('{', '{wildcards.')}"

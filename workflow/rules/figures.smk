@@ -20,6 +20,8 @@ rule figures:
         ],
     log:
         f"{LOGS}/figures.log",
+    benchmark:
+        f"{BENCHMARKS}/figures.tsv",
     params:
         experiment=EXP,
         out_dir=lambda wildcards, output: str(Path(output.pdf[0]).parent),

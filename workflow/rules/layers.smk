@@ -24,6 +24,8 @@ rule layers:
         f"{RUN_DIR}/layers/epoch_{{epoch}}.parquet",
     log:
         f"{RUN_DIR}/logs/layers_{{epoch}}.log",
+    benchmark:
+        f"{BENCHMARKS}/layers/{RUN}_{{epoch}}.tsv",
     threads: threads_of("layers")
     resources:
         **resources_of("layers"),

@@ -1,5 +1,5 @@
 """The evaluation inputs X of each dataset, clustered once, and the measures of
-every (run, epoch), gathered into one tidy table."""
+every run's evaluated epochs, gathered into one tidy table."""
 
 from omegaconf import OmegaConf
 
@@ -28,6 +28,8 @@ rule inputs:
         f"{INPUT_DIR}/X.npz",
     log:
         f"{LOGS}/inputs_{{dataset}}.log",
+    benchmark:
+        f"{BENCHMARKS}/inputs/{{dataset}}.tsv",
     threads: threads_of("inputs")
     resources:
         **resources_of("inputs"),
@@ -44,6 +46,8 @@ rule clusters:
         f"{INPUT_DIR}/X_clusters.npz",
     log:
         f"{LOGS}/clusters_{{dataset}}.log",
+    benchmark:
+        f"{BENCHMARKS}/clusters/{{dataset}}.tsv",
     threads: threads_of("clusters")
     resources:
         **resources_of("clusters"),
@@ -52,24 +56,30 @@ rule clusters:
         "out={output} > {log} 2>&1"
 
 
+# One job per run: checks every evaluated epoch's embedding and measures it (epochs
+# whose embedding, clusters, settings and code are unchanged keep their earlier results).
 rule measure:
     input:
-        embedding=f"{RUN_DIR}/embeddings/epoch_{{epoch}}.npz",
+        embeddings=EMBEDDINGS,
         clusters=f"{INPUT_DIR}/X_clusters.npz",
         metrics=METRICS_SETTINGS,
     output:
-        f"{RUN_DIR}/metrics/epoch_{{epoch}}.parquet",
+        f"{RUN_DIR}/metrics.parquet",
     log:
-        f"{RUN_DIR}/logs/measure_{{epoch}}.log",
+        f"{RUN_DIR}/logs/measure.log",
+    benchmark:
+        f"{BENCHMARKS}/measure/{RUN}.tsv",
+    params:
+        epochs=",".join(map(str, PLAN.epochs)),
     threads: threads_of("measure")
     resources:
         **resources_of("measure"),
     shell:
         f"OMP_NUM_THREADS={{threads}} repscope measure metrics={{input.metrics}} run_dir={SHELL_RUN_DIR} "
-        "epoch={wildcards.epoch} clusters={input.clusters} out={output} > {log} 2>&1"
+        "epochs={params.epochs} clusters={input.clusters} out={output} > {log} 2>&1"
 
 
-METRIC_FILES = [str(PLAN.metrics_path(run, epoch)) for run in PLAN.runs for epoch in PLAN.epochs]
+METRIC_FILES = [str(PLAN.metrics_path(run)) for run in PLAN.runs]
 
 
 rule aggregate:
@@ -86,6 +96,8 @@ rule aggregate:
         ),
     log:
         f"{LOGS}/aggregate.log",
+    benchmark:
+        f"{BENCHMARKS}/aggregate.tsv",
     params:
         experiment=EXP,
     threads: threads_of("aggregate")
@@ -95,6 +107,7 @@ rule aggregate:
         "repscope aggregate experiment={params.experiment} out={output.table} > {log} 2>&1"
 
 
-# Per-epoch tables are requested too, so that a deleted one is measured again. An
-# experiment without training runs (experiment.grid: null) has no table to aggregate.
+# Intermediate files are requested too (Snakemake does not remake a missing input of an
+# up-to-date output): a deleted run table is measured again. An experiment without
+# training runs (experiment.grid: null) has no table to aggregate.
 TARGETS.extend(METRIC_FILES + (list(rules.aggregate.output) if PLAN.runs else []))

@@ -1,18 +1,18 @@
-"""Studies and their figures (STUDIES.md), one generic rule each, driven by
+"""Studies and their figures, one generic rule each, driven by
 conf/study/<name>.yaml and the experiment's `experiment.studies` block:
 
     results/<exp>/studies/<name>.parquet       repscope study <name> experiment=<exp>
-    results/<exp>/figures/<figname>.{pdf,png}  repscope figure <name> <figname>
+    results/<exp>/figures/<figname>.{pdf,png}  repscope study-figures <name> (all figures of a study)
 
 `study_targets(cfg, exp)` lists every study output of an experiment; they are
 added to TARGETS, so `rule all` requests them."""
 
-from repscope.studies import all_figures, figure_study, study_needs, study_targets
+from repscope.config import choices
+from repscope.studies import experiment_studies, study_figures, study_needs, study_targets
 
 
 wildcard_constraints:
-    name="|".join(sorted(set(all_figures().values()))),
-    figname="|".join(sorted(all_figures())),
+    name="|".join(choices("study")),
 
 
 rule study:
@@ -22,6 +22,8 @@ rule study:
         f"{ROOT}/studies/{{name}}.parquet",
     log:
         f"{LOGS}/studies/{{name}}.log",
+    benchmark:
+        f"{BENCHMARKS}/study/{{name}}.tsv",
     params:
         experiment=EXP,
     threads: threads_of("study")
@@ -32,26 +34,33 @@ rule study:
         "out={output} > {log} 2>&1"
 
 
-rule study_figure:
-    input:
-        lambda wildcards: f"{ROOT}/studies/{figure_study(wildcards.figname)}.parquet",
-    output:
-        pdf=f"{FIGURES}/{{figname}}.pdf",
-        png=report(
-            f"{FIGURES}/{{figname}}.png",
-            caption="../report/studies.rst",
-            category="Studies",
-        ),
-    log:
-        f"{LOGS}/figures/{{figname}}.log",
-    params:
-        study=lambda wildcards: figure_study(wildcards.figname),
-        stem=lambda wildcards: f"{FIGURES}/{wildcards.figname}",
-    threads: threads_of("figure")
-    resources:
-        **resources_of("figure"),
-    shell:
-        "repscope figure {params.study} {wildcards.figname} in={input} out={params.stem} > {log} 2>&1"
+# One job per study draws all its figures (matplotlib and seaborn are imported once).
+for _name in experiment_studies(PLAN.cfg):
+    _figs = study_figures(_name)
+    if not _figs:
+        continue
+
+    rule:
+        name:
+            f"figures_{_name}"
+        input:
+            f"{ROOT}/studies/{_name}.parquet",
+        output:
+            pdf=[f"{FIGURES}/{fig}.pdf" for fig in _figs],
+            png=[report(f"{FIGURES}/{fig}.png", caption="../report/studies.rst", category="Studies")
+                 for fig in _figs],
+        log:
+            f"{LOGS}/figures/{_name}.log",
+        benchmark:
+            f"{BENCHMARKS}/figures/{_name}.tsv",
+        params:
+            study=_name,
+            out_dir=FIGURES,
+        threads: threads_of("figure")
+        resources:
+            **resources_of("figure"),
+        shell:
+            "repscope study-figures {params.study} in={input} out_dir={params.out_dir} > {log} 2>&1"
 
 
 TARGETS.extend(study_targets(PLAN.cfg, EXP))

@@ -7,7 +7,9 @@ downloads unless ``dataset.download`` is true (torchvision datasets only)."""
 from __future__ import annotations
 
 import random
+import zipfile
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import torch
@@ -35,11 +37,9 @@ def _tensors(x_train, y_train, x_test, y_test):
             torch.as_tensor(x_test), torch.as_tensor(np.asarray(y_test), dtype=torch.int64))
 
 
-def load_mnist1d(dcfg) -> Dataset:
-    """MNIST-1D regenerated with the package's canonical arguments and seed
-    (``mnist1d.data.make_dataset``; its ``get_dataset`` would try a download).
-    make_dataset seeds the global numpy/random generators, so their states are
-    restored afterwards."""
+def _generate_mnist1d() -> dict:
+    """The canonical MNIST-1D arrays (x, y, x_test, y_test). make_dataset seeds
+    the global numpy/random generators, so their states are restored afterwards."""
     from mnist1d.data import get_dataset_args, make_dataset
 
     np_state, py_state = np.random.get_state(), random.getstate()
@@ -48,6 +48,34 @@ def load_mnist1d(dcfg) -> Dataset:
     finally:
         np.random.set_state(np_state)
         random.setstate(py_state)
+    return {k: np.asarray(d[k]) for k in ("x", "y", "x_test", "y_test")}
+
+
+def _mnist1d_arrays(root) -> dict:
+    """MNIST-1D from ``<root>/mnist1d/canonical-<package version>.npz``, made
+    (seconds of Python) on first use and checked by its checksum on every read."""
+    from importlib.metadata import version
+
+    from ..io import array_checksum, save_npz
+
+    path = Path(root) / "mnist1d" / f"canonical-{version('mnist1d')}.npz"
+    try:
+        with np.load(path, allow_pickle=False) as f:
+            arrays = {k: f[k] for k in ("x", "y", "x_test", "y_test")}
+            if str(f["checksum"]) == array_checksum(arrays):
+                return arrays
+    except (OSError, ValueError, KeyError, zipfile.BadZipFile):  # absent or damaged: made again
+        pass
+    arrays = _generate_mnist1d()
+    save_npz(path, checksum=np.array(array_checksum(arrays)), **arrays)
+    return arrays
+
+
+def load_mnist1d(dcfg) -> Dataset:
+    """MNIST-1D regenerated with the package's canonical arguments and seed
+    (``mnist1d.data.make_dataset``; its ``get_dataset`` would try a download),
+    kept under ``dataset.root`` after the first time."""
+    d = _mnist1d_arrays(dcfg.root)
     x_train = d["x"].astype(np.float32)[:, None, :]
     x_test = d["x_test"].astype(np.float32)[:, None, :]
     return Dataset("mnist1d", *_tensors(x_train, d["y"], x_test, d["y_test"]), num_classes=10)

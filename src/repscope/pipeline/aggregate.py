@@ -12,12 +12,12 @@ KEY = ["layer", "metric", "t"]
 
 
 def tidy(parts) -> pd.DataFrame:
-    """Concatenate per-epoch tables (layer, metric, t, value[, stderr]) given
-    as (Run, epoch, DataFrame) triples, with the run's columns in front.
-    ``stderr``: the standard error of a stochastic (SLQ) estimate, 0 where the
-    value is exact, NaN where a table does not say."""
+    """Concatenate per-run tables (epoch, layer, metric, t, value[, stderr]) given
+    as (Run, DataFrame) pairs, with the run's columns in front. ``stderr``: the
+    standard error of a stochastic (SLQ) estimate, 0 where the value is exact,
+    NaN where a table does not say."""
     frames = [df.assign(run=run.name, dataset=run.dataset, model=run.model, method=run.method,
-                        seed=run.seed, epoch=epoch) for run, epoch, df in parts]
+                        seed=run.seed) for run, df in parts]
     table = pd.concat(frames, ignore_index=True)
     if "stderr" not in table:
         table["stderr"] = np.nan

@@ -26,12 +26,6 @@ def _args(argv, keys, usage: str, optional=()) -> tuple[dict, list[str]]:
     return own, overrides
 
 
-def _epoch(value: str) -> int:
-    if not value.isdigit():
-        raise ValueError(f"epoch must be a non-negative integer; got {value!r}")
-    return int(value)
-
-
 def config(argv) -> None:
     """repscope config <hydra overrides> section=<key> out=<yaml>
 
@@ -73,36 +67,60 @@ def clusters(argv) -> None:
     save_npz(own["out"], clusters=np.asarray(labels, dtype=np.int64), sample_ids=ids)
 
 
+def _epochs(value: str) -> list[int]:
+    parts = value.split(",")
+    if not all(p.isdigit() for p in parts) or len(set(parts)) != len(parts):
+        raise ValueError(f"epochs must be a comma-separated list of distinct non-negative integers; "
+                         f"got {value!r}")
+    return [int(p) for p in parts]
+
+
 def measure(argv) -> None:
-    """repscope measure <hydra overrides | metrics=<yaml>> run_dir=<run_dir> epoch=<e> clusters=<clusters.npz> out=<parquet>
+    """repscope measure <hydra overrides | metrics=<yaml>> run_dir=<run_dir> epochs=<e1,e2,...> clusters=<clusters.npz> out=<parquet>
 
     Every measure of ``metrics.measures`` on every layer (``metrics.layers``) of
-    ``<run_dir>/embeddings/epoch_<e>.npz``: tidy rows layer, metric, t, value.
-    The settings are the composed ``metrics`` config, or the file ``metrics=``
-    (as ``repscope config section=metrics`` writes it)."""
-    from tqdm.auto import tqdm
+    ``<run_dir>/embeddings/epoch_<e>.npz`` for each of ``epochs``, each file
+    checked first (:func:`repscope.io.load_embeddings`): tidy rows epoch,
+    layer, metric, t, value, stderr. The settings are the composed ``metrics`` config,
+    or the file ``metrics=`` (as ``repscope config section=metrics`` writes it).
+    Each epoch's rows are kept (:mod:`repscope.pipeline.cache`), so a rerun
+    measures only the epochs whose embedding, clusters, settings or code changed."""
+    from omegaconf import OmegaConf
 
     from ..io import embedding_path, load_embeddings
+    from .cache import COLUMNS, cached_rows, code_digest, keep_rows, measure_key
     from .measure import ACCURACY_LAYER, measure_layer, resolve_device, select_layers
 
-    own, overrides = _args(argv, ("run_dir", "epoch", "clusters", "out"), measure.__doc__.splitlines()[0],
+    own, overrides = _args(argv, ("run_dir", "epochs", "clusters", "out"), measure.__doc__.splitlines()[0],
                            optional=("metrics",))
     m = _metrics_settings(own, overrides)
-    epoch = _epoch(own["epoch"])
-    emb = load_embeddings(embedding_path(own["run_dir"], epoch))
+    epochs = _epochs(own["epochs"])
     with np.load(own["clusters"], allow_pickle=False) as f:
         x_clusters, x_ids = f["clusters"], f["sample_ids"]
-    if not np.array_equal(x_ids, emb.sample_ids):
-        raise ValueError(f"clusters={own['clusters']} belong to other samples than the embedding of "
-                         f"epoch {epoch} (sample_ids differ): rebuild the dataset's inputs and clusters")
-    device = resolve_device(m)
+    settings, code, device = OmegaConf.to_yaml(m, resolve=True), code_digest(), None
     rows = []
-    for layer in tqdm(select_layers(emb.layers, m), desc=f"epoch {epoch}", unit="layer"):
-        rows += [{"layer": layer, **r} for r in measure_layer(emb.layers[layer], emb.labels, x_clusters, m, device)]
-        log.info("epoch %d, layer %s: done", epoch, layer)
-    if "accuracy" in m.measures:
-        rows.append({"layer": ACCURACY_LAYER, "metric": "accuracy", "t": np.nan, "value": emb.accuracy})
-    save_rows(rows, ["layer", "metric", "t", "value"], own["out"])
+    for epoch in epochs:
+        emb = load_embeddings(embedding_path(own["run_dir"], epoch))
+        if not np.array_equal(x_ids, emb.sample_ids):
+            raise ValueError(f"clusters={own['clusters']} belong to other samples than the embedding of "
+                             f"epoch {epoch} (sample_ids differ): rebuild the dataset's inputs and clusters")
+        key = measure_key(emb.checksum, x_clusters, settings, code)
+        found = cached_rows(own["run_dir"], epoch, key)
+        if found is None:
+            device = device or resolve_device(m)
+            found = []
+            for layer in select_layers(emb.layers, m):
+                found += [{"layer": layer, **r}
+                          for r in measure_layer(emb.layers[layer], emb.labels, x_clusters, m, device)]
+            if "accuracy" in m.measures:
+                found.append({"layer": ACCURACY_LAYER, "metric": "accuracy", "t": np.nan,
+                              "value": emb.accuracy, "stderr": 0.0})
+            keep_rows(own["run_dir"], epoch, key, found)
+            log.info("epoch %d: measured %d layers", epoch, len(emb.layers))
+        else:
+            log.info("epoch %d: unchanged, results kept from an earlier job", epoch)
+        rows += [{"epoch": epoch, **r} for r in found]
+    save_rows(rows, ["epoch"] + COLUMNS, own["out"])
 
 
 def aggregate(argv) -> None:
@@ -119,9 +137,8 @@ def aggregate(argv) -> None:
 
     own, _ = _args(argv, ("experiment", "out"), aggregate.__doc__.splitlines()[0])
     plan = load_plan(own["experiment"])
-    parts = [(run, e, pd.read_parquet(plan.metrics_path(run, e)))
-             for run in tqdm(plan.runs, desc="aggregate", unit="run") for e in plan.epochs]
-    table = tidy(parts)
+    table = tidy([(run, pd.read_parquet(plan.metrics_path(run)))
+                  for run in tqdm(plan.runs, desc="aggregate", unit="run")])
     out = Path(own["out"])
     save_table(table, out)
     save_table(table, out.with_suffix(".csv"))
@@ -150,3 +167,28 @@ def training_figures(argv) -> None:
     for name, fig in tqdm(plan.figures.items(), desc="figures", unit="figure"):
         kwargs = {"model_groups": groups} if fig.kind == "accuracy" else {}
         save_figure(DRAW[fig.kind](table, fig.metric, fig.t, **kwargs), Path(own["out_dir"]) / name)
+
+
+def study_figures(argv) -> None:
+    """repscope study-figures <study> in=<table.parquet> out_dir=<folder>
+
+    Every figure of a study (its conf/study/<study>.yaml ``figures``), drawn
+    from the study's table as <out_dir>/<figure>.pdf and .png in one process."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import pandas as pd
+
+    from ..io import save_figure
+    from ..studies import load_study
+    from ..studies import study_figures as figures_of
+
+    usage = study_figures.__doc__.splitlines()[0]
+    if not argv or "=" in argv[0]:
+        raise ValueError(f"missing the study's name; usage: {usage}")
+    own, rest = _args(argv[1:], ("in", "out_dir"), usage)
+    if rest:
+        raise ValueError(f"unexpected argument(s) {rest}; usage: {usage}")
+    draw, table = load_study(argv[0]).FIGURES, pd.read_parquet(own["in"])
+    for name in figures_of(argv[0]):
+        save_figure(draw[name](table), Path(own["out_dir"]) / name)

@@ -15,8 +15,7 @@ from .measure import SPECTRAL, validate_metrics
 GRID_GROUPS = ("dataset", "model", "method")
 RESOURCE_KEYS = {"threads": 1, "mem_mb": 1, "runtime": 1, "gpu": 0}  # key: smallest allowed value
 SNAKEMAKE_CONFIG = {"experiment": "quick"}  # `snakemake --config` keys and their defaults
-RULES = ("train", "embed", "inputs", "clusters", "config", "measure", "aggregate", "figure", "study",
-         "layers")
+RULES = ("train", "inputs", "clusters", "config", "measure", "aggregate", "figure", "study", "layers")
 
 
 @dataclass(frozen=True)
@@ -61,8 +60,9 @@ class Plan:
     def run_dir(self, run: Run) -> Path:
         return self.root / "runs" / run.name
 
-    def metrics_path(self, run: Run, epoch: int) -> Path:
-        return self.run_dir(run) / "metrics" / f"epoch_{epoch}.parquet"
+    def metrics_path(self, run: Run) -> Path:
+        """The run's measures at every evaluated epoch (``repscope measure``)."""
+        return self.run_dir(run) / "metrics.parquet"
 
     @cached_property
     def figures(self) -> dict[str, Figure]:
@@ -128,13 +128,25 @@ def _epochs(cfg) -> tuple:
     epochs = cfg.train.get("epochs")
     if not _is_int(epochs, 0):
         raise ValueError(f"train.epochs must be a non-negative integer; got {epochs!r}")
+    if cfg.train.get("embed") is not True:
+        raise ValueError(f"train.embed must be true in a workflow (the measure jobs read the embeddings "
+                         f"training writes); got {cfg.train.get('embed')!r}")
+    every = cfg.train.get("checkpoint_every")
+    if not _is_int(every, 1):
+        raise ValueError(f"train.checkpoint_every must be a positive integer; got {every!r}")
     chosen = cfg.experiment.get("eval_epochs")
     if chosen is None:
-        return tuple(range(epochs + 1))
+        chosen = list(range(epochs + 1))
     chosen = list(chosen)
     if not chosen or not all(_is_int(e, 0) and e <= epochs for e in chosen):
         raise ValueError(f"experiment.eval_epochs must be null or a non-empty list of epochs in "
                          f"0..train.epochs={epochs}; got {chosen}")
+    # A lost embedding is recomputed from its epoch's weights, so every evaluated epoch needs them.
+    unkept = [e for e in chosen if e % every and e != epochs]
+    if unkept:
+        raise ValueError(f"experiment.eval_epochs {unkept} have no checkpoint with train.checkpoint_every="
+                         f"{every} (kept: multiples of it and the last epoch); evaluate those epochs only, "
+                         f"or lower train.checkpoint_every")
     return tuple(sorted(set(chosen)))
 
 

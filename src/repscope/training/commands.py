@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import logging
 
-from ..config import parse_command, split_args
-from ..io import checkpoint_path, embedding_path, export_path, link_export, load_checkpoint, save_npz
+from ..config import parse_command
+from ..io import checkpoint_path, load_checkpoint, save_embeddings, save_npz
 
 
 def _required(own: dict, key: str, usage: str) -> str:
@@ -26,28 +26,24 @@ def train(argv) -> None:
 def embed(argv) -> None:
     """repscope embed <hydra overrides> out_dir=<run_dir> epoch=<e | e1,e2,... | all>
 
-    Makes embeddings/epoch_<e>.npz: a link to the export training wrote for
-    that epoch (instant: nothing heavy is imported), else computed from
-    checkpoints/epoch_<e>.pt."""
-    own, _ = split_args(argv, {"out_dir", "epoch"})
-    run_dir, which = _required(own, "out_dir", embed.__doc__), _required(own, "epoch", embed.__doc__)
-    if which.isdigit() and link_export(run_dir, int(which)):
-        return
+    Recomputes embeddings/epoch_<e>.npz from checkpoints/epoch_<e>.pt (the
+    run's weights after epoch e): bit-identical on the CPU to the file training
+    wrote. ``all``: every epoch with a checkpoint."""
+    import torch
     from tqdm.auto import tqdm
 
     from .context import RunContext
     from .embedding import embed as embed_epoch
 
-    cfg, _ = parse_command(argv, {"out_dir", "epoch"})
+    cfg, own = parse_command(argv, {"out_dir", "epoch"})
+    run_dir, which = _required(own, "out_dir", embed.__doc__), _required(own, "epoch", embed.__doc__)
     if which == "all":
-        epochs = [e for e in range(cfg.train.epochs + 1)
-                  if checkpoint_path(run_dir, e).exists() or export_path(run_dir, e).exists()]
+        epochs = [e for e in range(cfg.train.epochs + 1) if checkpoint_path(run_dir, e).exists()]
     elif all(part.isdigit() for part in which.split(",")):
         epochs = [int(part) for part in which.split(",")]
     else:
         raise ValueError(f"epoch must be a non-negative integer, a comma-separated list of them, or 'all'; "
                          f"got {which!r}")
-    epochs = [e for e in epochs if not link_export(run_dir, e)]
     missing = [e for e in epochs if not checkpoint_path(run_dir, e).exists()]
     if missing:
         raise ValueError(f"epoch={which}: no checkpoint for epoch(s) {missing} in {run_dir}/checkpoints "
@@ -55,7 +51,7 @@ def embed(argv) -> None:
     ctx = RunContext.build(cfg)
     for e in tqdm(epochs, desc=f"embed {run_dir}", unit="epoch"):
         ctx.net.load_state_dict(load_checkpoint(checkpoint_path(run_dir, e), ctx.device)["model"])
-        save_npz(embedding_path(run_dir, e), **embed_epoch(ctx, e))
+        save_embeddings(run_dir, e, embed_epoch(ctx, e))
 
 
 def inputs(argv) -> None:

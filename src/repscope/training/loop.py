@@ -1,6 +1,6 @@
 """The training loop. Each finished epoch writes, in this order,
-``checkpoints/epoch_<e>.pt``, the epoch's embeddings (``checkpoints/epoch_<e>.npz``,
-hard-linked as ``embeddings/epoch_<e>.npz``), ``checkpoints/last.pt`` and
+``checkpoints/epoch_<e>.pt``, the epoch's verified embeddings
+(``embeddings/epoch_<e>.npz``, :func:`repscope.io.save_embeddings`), ``checkpoints/last.pt`` and
 ``train_log.csv`` (all atomically), so a killed job resumes from its last
 finished epoch and loses at most one epoch."""
 from __future__ import annotations
@@ -15,8 +15,8 @@ import torch
 from omegaconf import OmegaConf
 from tqdm.auto import tqdm
 
-from ..io import (checkpoint_path, embedding_path, export_path, link_export, load_checkpoint, save_config,
-                  save_npz, save_table, save_torch)
+from ..io import (checkpoint_path, embedding_path, load_checkpoint, save_config, save_embeddings,
+                  save_table, save_torch)
 from .context import RunContext, training_labels
 from .embedding import embed
 from .objectives import cross_entropy, simclr_loss
@@ -115,8 +115,7 @@ class Trainer:
     # -- files -----------------------------------------------------------------
     def write_embeddings(self, epoch: int) -> float:
         start = time.perf_counter()
-        save_npz(export_path(self.run_dir, epoch), **embed(self.ctx, epoch))
-        link_export(self.run_dir, epoch)
+        save_embeddings(self.run_dir, epoch, embed(self.ctx, epoch))
         return time.perf_counter() - start
 
     def finish_epoch(self, row=None) -> None:
@@ -137,13 +136,12 @@ class Trainer:
         save_table(pd.DataFrame(self.log, columns=LOG_COLUMNS), self.run_dir / "train_log.csv")
 
     def fill_missing_embeddings(self) -> None:
-        """Recreate deleted embedding files from their exports or, failing
-        that, from their epoch checkpoints."""
+        """Recreate deleted embedding files from their epoch checkpoints
+        (bit-identical on the CPU: same weights, same forward pass)."""
         final = {k: v.clone() for k, v in self.ctx.net.state_dict().items()}
         for e in range(self.cfg.train.epochs + 1):
             ckpt = checkpoint_path(self.run_dir, e)
-            if (not embedding_path(self.run_dir, e).exists() and not link_export(self.run_dir, e)
-                    and ckpt.exists()):
+            if not embedding_path(self.run_dir, e).exists() and ckpt.exists():
                 self.ctx.net.load_state_dict(load_checkpoint(ckpt, self.ctx.device)["model"])
                 self.write_embeddings(e)
         self.ctx.net.load_state_dict(final)
