@@ -1,4 +1,4 @@
-"""DIB: the base-C relabelling (seed 002's worked example, exact powers) and
+"""DIB: the base-C relabelling (the thesis's worked example (docs/sources.md), exact powers) and
 decodable information on representations whose answer is known."""
 import numpy as np
 import pytest

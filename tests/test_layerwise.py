@@ -103,7 +103,7 @@ def test_layers_command_writes_every_measure(trained):
         for layer in ("layer1", "penultimate"):
             assert set(per_layer) <= set(df[df.layer == layer].metric)
         assert df.value.notna().all()
-        # every pair of layers, logits included (seed 003's notebook: fc1-fc2, fc2-fc3, fc1-fc3)
+        # every pair of layers, logits included (the modularity notebook (docs/sources.md): fc1-fc2, fc2-fc3, fc1-fc3)
         assert set(df[df.metric.str.startswith("modularity")].layer) == {
             "layer1>penultimate", "layer1>logits", "penultimate>logits"}
         # the information plane and the class manifolds come from the training split

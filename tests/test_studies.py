@@ -1,4 +1,4 @@
-"""The toy studies at small size show the trends STUDIES.md expects, and the
+"""The toy studies at small size show the trends docs/studies.md expects, and the
 study / figure commands write their tables and figures."""
 import math
 

@@ -206,7 +206,7 @@ def save_figure(fig, stem) -> None:
     plt.close(fig)
 
 
-# --- run directory layout (see DESIGN.md) and the embedding cache -----------
+# --- run directory layout (docs/architecture.md) and the embedding cache -----------
 
 def checkpoint_path(run_dir, epoch) -> Path:
     """``checkpoints/epoch_<e>.pt`` (weights after epoch e; 0 = initialisation)

@@ -1,6 +1,6 @@
 """The layer-wise measures of one checkpoint, as tidy rows (see the package docstring).
 
-Hooked layers follow seed 002: the output of every encoder block (after its
+Hooked layers follow the thesis (docs/sources.md): the output of every encoder block (after its
 nonlinearity) plus the penultimate layer Z. A network is split at a layer into a
 frozen encoder (everything up to it) and a decoder (the rest, ending in the
 classifier head), which is the decoder family of the DIB measure."""
@@ -183,7 +183,7 @@ def ablation_rows(ctx, x_model, names, depth, c, seed) -> list[dict]:
 
 
 def layer_pairs(names, pairs: str) -> list[tuple[str, str]]:
-    """(T1, T2) layer pairs in depth order: every pair (``all``, as seed 003's
+    """(T1, T2) layer pairs in depth order: every pair (``all``, as the modularity notebook's
     notebook: fc1-fc2, fc2-fc3, fc1-fc3) or neighbours only (``consecutive``)."""
     if pairs == "consecutive":
         return list(zip(names[:-1], names[1:]))

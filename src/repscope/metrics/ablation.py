@@ -1,4 +1,4 @@
-"""Ablation importance of the units of a layer (seed 003): remove one neuron (set it
+"""Ablation importance of the units of a layer (the modularity notebook, docs/sources.md): remove one neuron (set it
 to zero) or one unit direction u (h -> h - (h . u) u) from a layer's output and
 measure how the model's output distribution changes, per unit.
 

@@ -1,5 +1,5 @@
 """Binned (histogram) entropies between layers: the classic information plane and
-the layer-to-layer modularity measures of seed 003. Bits throughout.
+the layer-to-layer modularity measures of the modularity notebook (docs/sources.md). Bits throughout.
 
 Two ways to turn binned activations into a distribution:
 
@@ -8,9 +8,9 @@ Two ways to turn binned activations into a distribution:
   H(T) = log2 N (the point the DSE papers make), so it is only informative for
   narrow layers such as the 10-7-5-4-3 network on their 12-bit data.
 * pooled: every (sample, neuron) entry is one draw — the histogram over all
-  activation values that seed 003 uses; between two neuron sets A and B the
+  activation values that the modularity notebook uses; between two neuron sets A and B the
   pairs (a_ik, b_il) over all samples i and neuron pairs (k, l) give the joint
-  histogram (seed 003 pairs neuron k with neuron k only, which needs equal
+  histogram (the modularity notebook pairs neuron k with neuron k only, which needs equal
   widths; all pairs is its symmetric generalisation). Computed as hA^T hB from
   per-sample bin-count matrices, with no loop over samples or neurons.
 """

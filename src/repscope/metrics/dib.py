@@ -1,4 +1,4 @@
-"""Decodable information bottleneck (Dubois et al. 2020) per layer, as seed 002 computes it.
+"""Decodable information bottleneck (Dubois et al. 2020) per layer, as the thesis computes it (docs/sources.md).
 
 A network is split at a layer into a frozen encoder (its output Z) and a decoder
 family V (the rest of the network). The V-information that Z carries about a
@@ -9,7 +9,7 @@ cross-entropy (bits) that a freshly initialised decoder reaches when trained on
 * V-sufficiency: I_V(Z -> Y) for the class label Y.
 * V-minimality is measured by the decodable information about the nuisance
   digits N_j — labels that together with Y identify every training sample
-  (Algorithm 1 of the DIB paper as modified in seed 002, :func:`nuisance_digits`).
+  (Algorithm 1 of the DIB paper as modified in the thesis (docs/sources.md), :func:`nuisance_digits`).
   Lower nuisance information means a more minimal (less memorising)
   representation.
 

@@ -21,7 +21,7 @@ Choices, documented because published numbers differ by them:
   that Sigma_B is exactly the covariance of the C class means that the 1/C in
   its definition implies — the better choice for imbalanced classes.
 * ``divide_by_classes=True`` (default) divides by C as in the definition above.
-  Widely copied code (and seed 002) reports tr(Sigma_W Sigma_B^+) without the
+  Widely copied code (and the thesis) reports tr(Sigma_W Sigma_B^+) without the
   1/C; pass ``False`` to compare with those numbers (the value is then C times
   larger).
 * The cutoff keeps singular values s_k > rtol * s_max, rtol = max(d, C) * eps by

@@ -15,7 +15,7 @@ def bin_columns(Z, num_bins: int, value_range=None) -> np.ndarray:
     1..num_bins, the maximum in the last bin, as the reference does). The range
     that is cut: ``value_range=None`` each column's own min-max (the reference
     CSE); ``"global"`` one min-max over all entries (Schwartz-Ziv & Tishby's
-    information plane, seed 003); ``(lo, hi)`` fixed edges (e.g. (-1, 1) for
+    information plane, the modularity notebook); ``(lo, hi)`` fixed edges (e.g. (-1, 1) for
     tanh units; entries outside raise). A constant column or array puts every
     entry in one bin."""
     check_positive(num_bins, "num_bins_per_dim", integer=True)

@@ -1,4 +1,4 @@
-"""S4 — neural collapse and decodable information per layer (seed 002): NC1 on the
+"""S4 — neural collapse and decodable information per layer (the thesis, docs/sources.md): NC1 on the
 training and test splits, V-sufficiency I_V(Z -> Y) and the decodable
 information about the nuisance digits, per hooked layer against epoch."""
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""S6 — manifold geometry per layer (MFTMA, seed 004): capacity, radius, dimension
+"""S6 — manifold geometry per layer (MFTMA, the manifold tutorial, docs/sources.md): capacity, radius, dimension
 and centre correlation of the class manifolds against layer depth, one line per
 epoch."""
 from __future__ import annotations

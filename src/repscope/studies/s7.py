@@ -1,10 +1,10 @@
-"""S7 — ablation importance and modularity (seed 003). At the final epoch every
+"""S7 — ablation importance and modularity (the modularity notebook, docs/sources.md). At the final epoch every
 neuron of a layer is ablated (set to zero) and, as the control, as many random
 unit directions are projected out; the curves show the KL divergence of the
 ablated output distribution from the original, sorted, and beside it the
 change of the output entropy. The heatmap shows the
 three binned modularity comparisons for random neuron modules of every pair of
-layers (logits included, as seed 003's notebook), untrained (epoch 0) against
+layers (logits included, as the modularity notebook (docs/sources.md)), untrained (epoch 0) against
 trained (final epoch)."""
 from __future__ import annotations
 
