@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from ..config import CONF_DIR, split_args
+from ._common import evenly
 
 PAPER = ("Liao et al., *Assessing neural network representations during training using "
          "noise-resilient diffusion spectral entropy*, CISS 2024 (workshop version: ICML 2023 "
@@ -193,6 +194,32 @@ SIZE_COLUMNS = {"t1": ["n_points", "intrinsic_dim", "noise", "t", "rep"],
                 "t5": ["n_points", "dim", "noise", "corruption", "rep"]}
 
 
+def _reps(s):
+    return list(range(s.repetitions))
+
+
+# column of the table -> the values the experiment's study config asks for
+EXPECTED = {"t1": {"rep": _reps, "intrinsic_dim": lambda s: evenly(
+                s.min_intrinsic_dim, s.ambient_dim, s.n_intrinsic_dims, integer=True)},
+            "t2": {"rep": _reps, "branches": lambda s: list(s.branches)},
+            "t3": {"rep": _reps, "dim": lambda s: list(s.dims)},
+            "t4": {"rep": _reps, "dim": lambda s: evenly(s.min_dim, s.max_dim, s.n_dims,
+                                                         integer=True)},
+            "t5": {"rep": _reps, "dim": lambda s: list(s.dims), "noise": lambda s: list(s.noise)}}
+
+
+def partial_line(name, df, experiment) -> str:
+    """A warning when the table holds less than the experiment's config asks for."""
+    from . import study_config
+
+    s = study_config(name, [f"experiment={experiment}"]).study
+    gaps = [f"{col}: config {sorted(want(s))}, table {sorted(df[col].unique().tolist())}"
+            for col, want in EXPECTED[name].items()
+            if col in df and set(df[col].unique().tolist()) != set(want(s))]
+    return "" if not gaps else ("**Partial table** (not the experiment's full size) — "
+                                + "; ".join(gaps) + ".\n")
+
+
 def size_line(name, df) -> str:
     """The grid the table holds, read from the table itself."""
     parts = []
@@ -233,7 +260,7 @@ def record(results_dir, experiment) -> str:
             continue
         df = pd.read_parquet(path)
         rows = checks(df)
-        parts.append(size_line(name, df))
+        parts.append(size_line(name, df) + partial_line(name, df, experiment))
         parts.append(HEADER + "\n" + "\n".join(c.row() for c in rows) + "\n")
         parts.append(NOTES.get(name, ""))
     return "\n".join(parts)
