@@ -300,9 +300,12 @@ own. Where the authors' scripts and the papers' text are silent or differ, the c
   for every t; repscope computes every t from one spectrum of the same data.
   Options: `study.matrix.kind=wishart` (B Bᵀ/n, repscope's earlier W, an almost flat curve),
   `study.dmee=false`.
-- **T2** (`toy_data_MI.py`): branching random-walk trees, D = 20, 100 points per branch,
-  2, 5, 10 branches, noise 0.01, 0.1, 0.5, 20 corruption fractions, t ∈ {1, 2, 3, 5}, σ = 10,
-  3 repetitions (unchanged by this record).
+- **T2**: repscope's PHATE-style random-walk trees (D = 20, 100 points per branch, 2, 5, 10
+  branches, noise 0.01, 0.1, 0.5, 20 corruption fractions, t ∈ {1, 2, 3, 5}, σ = 10,
+  3 repetitions) — **not aligned with the authors' script in this round**: the stored
+  `toy_data_MI.py` (commit 5138bfe) draws smooth directional branches (D = 30, 5, 10, 20 branches
+  of 100 points, Gaussian noise 0.2 plus the noise level, 5 repetitions) and never passes t to
+  DSMI, so all its t lines are t = 1. The trends compared below do not depend on the generator.
 - **T3**: N = 3000, one vs three blobs in 2 and 3 dimensions, t up to 1000 (unchanged).
 - **T4** (`toy_data_DSE_subsample.py`): PHATE's `gen_dla` trees with `sigma=0` (noiseless),
   3 branches of 2000 points, dimensions `np.linspace(2, 30, 10, dtype=int)` = 2, 5, 8, …, 26, 30,
