@@ -35,6 +35,28 @@ def test_t1_dse_grows_with_intrinsic_dimension_and_cse_is_flat():
     assert len(df[(df.panel == "matrix") & (df.measure == "DMEE")]) == 5
 
 
+def test_t1_dmee_is_the_authors_computation():
+    """The DMEE rows as the authors' script computed them with their API (here
+    the reference package dse-dsmi 1.1): the row-normalised diffusion matrix, or
+    D^-1 M, handed to the matrix-entry entropy as points."""
+    ref = pytest.importorskip("dse_dsmi")
+    from dse_dsmi.diffusion import compute_diffusion_matrix
+
+    from repscope.data.toy import noisy_identity_diffusion, random_spd_matrix
+    from repscope.studies.t1 import DMEE_SIGMA, _dmee_of_points
+
+    Z = np.random.default_rng(0).uniform(-1, 1, (60, 9)) * 4
+    K = compute_diffusion_matrix(Z, sigma=3.0)
+    expected = ref.diffusion_spectral_entropy(np.diag(1 / K.sum(1)) @ K, matrix_entry_entropy=True)
+    assert _dmee_of_points(Z, 3.0) == pytest.approx(expected, abs=1e-9)
+    W = random_spd_matrix(30, seed=1)
+    M = 0.4 * np.eye(30) + 0.6 * W
+    expected = ref.diffusion_spectral_entropy(np.diag(1 / M.sum(1)) @ M, matrix_entry_entropy=True)
+    from repscope.metrics import matrix_entry_entropy
+    assert matrix_entry_entropy(noisy_identity_diffusion(W, 0.4), DMEE_SIGMA, max_n=None) == \
+        pytest.approx(expected, abs=1e-9)
+
+
 @pytest.mark.parametrize("kind, below", [("make_spd", (3, 6)), ("wishart", (0, 1))])
 def test_t1_matrix_panel_with_the_authors_matrix_starts_bits_below_log2_n(kind, below):
     """The authors' make_spd matrix has one dominant direction: at alpha = 0 its
@@ -330,6 +352,22 @@ def test_targets_and_bad_names():
         figure_study("nope")
     with pytest.raises(ValueError, match="study.source"):
         run_study("s3", "study.source=web")
+
+
+def test_toy_paper_has_no_training_runs_and_paper_lists_every_study():
+    from repscope.pipeline.plan import load_plan
+
+    toy = load_plan("toy_paper")
+    assert toy.runs == () and toy.figures == {}  # experiment.grid: null
+    tables = [p for p in study_targets(toy.cfg, "toy_paper") if p.endswith(".parquet")]
+    assert tables == [f"results/toy_paper/studies/t{i}.parquet" for i in range(1, 6)]
+    paper = load_plan("paper")
+    listed = {p.split("/")[-1][:-8] for p in study_targets(paper.cfg, "paper")
+              if p.endswith(".parquet")}
+    assert listed == {"t1", "t2", "t3", "t4", "t5", "s2", "s3", "s4", "s5", "s6", "s7"}
+    assert study_config("t1", ["experiment=paper"]).study == study_config(
+        "t1", ["experiment=toy_paper"]).study  # T1-T4 at the same (the authors') size
+    assert paper.cfg.experiment.layerwise.runs
 
 
 def test_s2_dse_at_initialisation_rises_with_the_conv_std():

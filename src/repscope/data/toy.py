@@ -1,5 +1,5 @@
 """Synthetic data whose entropy / mutual information structure is known, for the
-toy studies (T1–T5 of docs/studies.md). Every generator takes ``seed`` (an int or a
+toy studies (T1–T5 of docs/studies.md; docs/fidelity.md). Every generator takes ``seed`` (an int or a
 ``numpy.random.Generator``) and draws whole arrays at once."""
 from __future__ import annotations
 

@@ -24,11 +24,14 @@ DMEE_SIGMA = 10.0  # the bandwidth the authors' matrix-entry entropy used (their
 
 
 def _dmee_of_points(Z, sigma) -> float:
-    """The authors' DMEE of points: the diffusion matrix P = D^-1 G of Z
-    (bandwidth ``sigma``), its rows taken as points, their matrix-entry entropy."""
+    """The authors' DMEE of points: their symmetric diffusion matrix K = D^-1/2 G
+    D^-1/2 of Z (bandwidth ``sigma``), row-normalised, its rows taken as points,
+    the matrix-entry entropy of those."""
     sq = np.square(Z).sum(1)
     G = np.exp(-np.maximum(sq[:, None] + sq[None, :] - 2 * Z @ Z.T, 0) / (2 * sigma**2))
-    return matrix_entry_entropy(G / G.sum(1, keepdims=True), DMEE_SIGMA, max_n=None)
+    inv_sqrt = 1 / np.sqrt(G.sum(1))
+    K = inv_sqrt[:, None] * G * inv_sqrt[None, :]
+    return matrix_entry_entropy(K / K.sum(1, keepdims=True), DMEE_SIGMA, max_n=None)
 
 
 def _points(s) -> list[dict]:

@@ -88,8 +88,8 @@ def run(cfg) -> pd.DataFrame:
         X, y = gaussian_blobs(s.n_points, dim, s.centers, cluster_std=s.cluster_std, box=s.box,
                               seed=rng)
         for noise, Z in _noisy(s, X, rng):
-            base = dict(part="dimension", dim=dim, noise=noise, corruption=0.0, rep=r,
-                        truth=math.log2(s.centers))
+            base = dict(part="dimension", n_points=s.n_points, dim=dim, noise=noise,
+                        corruption=0.0, rep=r, truth=math.log2(s.centers))
             _measure(rows, fns, Z, y, base, int(rng.integers(2**31)))
     for c in grid("T5 corruption", rep=range(s.repetitions), dim=s.corruption_dims,
                   corruption=evenly(0, 1, s.n_corruptions)):
@@ -99,8 +99,8 @@ def run(cfg) -> pd.DataFrame:
                               seed=rng)
         yc = corrupt_labels(y, frac, seed=rng)
         for noise, Z in _noisy(s, X, rng):
-            base = dict(part="corruption", dim=dim, noise=noise, corruption=frac, rep=r,
-                        truth=float("nan"))
+            base = dict(part="corruption", n_points=s.n_points, dim=dim, noise=noise,
+                        corruption=frac, rep=r, truth=float("nan"))
             _measure(rows, fns, Z, yc, base, int(rng.integers(2**31)))
     return pd.DataFrame(rows)
 
