@@ -69,15 +69,15 @@ def test_tiny_experiment_end_to_end(tmp_path):
 
     assert "Nothing to be done" in snakemake(tmp_path, "--dry-run", "--config", "experiment=tiny")
 
-    # A damaged embedding (here: epoch 0's file copied over epoch 1's) is refused, not measured ...
+    # A damaged embedding (here: epoch 0's file copied over epoch 1's) is refused when measured ...
     run = f"runs/{plan.runs[0].name}"
     embeddings = {e: root / run / "embeddings" / f"epoch_{e}.npz" for e in plan.epochs}
     original = {e: _arrays(path) for e, path in embeddings.items()}
-    before = _mtimes(root)
     shutil.copyfile(embeddings[0], embeddings[1])
-    out = snakemake(tmp_path, "--config", "experiment=tiny", ok=False)
+    out = snakemake(tmp_path, "--forcerun", "measure", "--config", "experiment=tiny", ok=False)
     assert f"embedding file {embeddings[1].relative_to(tmp_path)} fails its check: it holds epoch 0, not 1" in out
     # ... and deleting it, as the message says, restores it bit-identical and reruns only what depends on it.
+    before = _mtimes(root)
     embeddings[1].unlink()
     assert job_counts(snakemake(tmp_path, "--dry-run", "--config", "experiment=tiny")) == {
         "train": 1, "measure": 1, "aggregate": 1, "figures": 1, "all": 1}
@@ -92,9 +92,11 @@ def test_tiny_experiment_end_to_end(tmp_path):
     changed = {str(p) for p in after if before.get(p) != after[p]}
     expected = {f"{run}/config.yaml", f"{run}/logs/train.log", f"{run}/metrics.parquet", f"{run}/logs/measure.log",
                 "logs/aggregate.log", "logs/figures.log", "tables/metrics.parquet", "tables/metrics.csv",
-                "tables/correlations.csv"} | {f"{run}/embeddings/epoch_{e}.npz" for e in plan.epochs}
+                "tables/correlations.csv", f"benchmarks/train/{plan.runs[0].name}.tsv",
+                f"benchmarks/measure/{plan.runs[0].name}.tsv", "benchmarks/aggregate.tsv", "benchmarks/figures.tsv"
+                } | {f"{run}/embeddings/epoch_{e}.npz" for e in plan.epochs}
     figures = {p for p in changed if p.startswith("figures/")}
-    assert changed - figures == expected  # the kept per-epoch results (metrics/epoch_<e>.parquet) too
+    assert changed - figures == expected  # the kept per-epoch results metrics/epoch_<e>.parquet are unchanged
     assert len(figures) == 2 * len(plan.figures)
 
 

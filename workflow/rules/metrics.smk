@@ -58,9 +58,12 @@ rule clusters:
 
 # One job per run: checks every evaluated epoch's embedding and measures it (epochs
 # whose embedding, clusters, settings and code are unchanged keep their earlier results).
+# Its input is the training's config.yaml, rewritten whenever the training job runs (also
+# when it only restores a deleted embedding); listing the run's embeddings as inputs too
+# would double the files the paper grid's plan resolves.
 rule measure:
     input:
-        embeddings=EMBEDDINGS,
+        trained=f"{RUN_DIR}/config.yaml",
         clusters=f"{INPUT_DIR}/X_clusters.npz",
         metrics=METRICS_SETTINGS,
     output:
