@@ -15,7 +15,8 @@ call" and the row of the warm call.
 The header names the CPU, the LAPACK repscope chose for it and the load
 average before and after (the ratios are taken in one run, so a load slows
 both sides, but not equally: repscope's LAPACK calls take only the cores free
-at the time). The ``--large`` row measures DSE of float32 points with the
+at the time; ``--threads 1`` runs both packages on one thread, which compares
+the algorithms alone). The ``--large`` row measures DSE of float32 points with the
 API's defaults (dtype follows the input, ``solver="auto"``: SLQ) and
 ``max_n=None``. The last rows time one layer's measures in the pipeline's
 ``paper`` setting (``repscope measure``: DSE, DSMI and CSMI against Y and the
@@ -83,23 +84,25 @@ def _call(kind):
     if kind.startswith("dsmi"):
         return lambda Z, y: (diffusion_spectral_mutual_information(Z, y, sampling="reference", dtype=dtype).mi, 0.0)
     solver = Solver("slq") if kind.startswith("slq") else "exact"
-    return lambda Z, y: tuple(diffusion_spectral_entropy(Z, max_n=None, dtype=dtype, solver=solver,
+    backend = "numpy" if kind.startswith("np") else "torch"
+    return lambda Z, y: tuple(diffusion_spectral_entropy(Z, max_n=None, dtype=dtype, solver=solver, backend=backend,
                                                          return_stderr=True))
 
 
 def _timed(call, Z, y):
-    """(seconds, value, stderr, peak MB above the baseline) of one call."""
+    """(seconds, value, stderr, peak MB above the baseline, CPU seconds of
+    all threads) of one call."""
     import numpy as np
 
     base = _reset_peak()
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     value, stderr = call(Z, y)
     seconds = time.perf_counter() - start
-    return seconds, float(np.real(value)), float(stderr), _peak_mb() - base
+    return seconds, float(np.real(value)), float(stderr), _peak_mb() - base, time.process_time() - cpu
 
 
 def _job(kind, n, d, classes, first, queue):
-    """Timed calls in this (child) process: [(seconds, value, stderr, peak MB)].
+    """Timed calls in this (child) process: [(seconds, value, stderr, peak MB, CPU seconds)].
     ``first``: the first call, then the same again; else one call after
     imports and a warm-up call on min(n, 2000) other points, so the clock
     and the memory baseline count the computation only."""
@@ -111,8 +114,8 @@ def _job(kind, n, d, classes, first, queue):
 
 
 def measure(kind, n, d=256, classes=0, first=False):
-    """[(seconds, value, stderr, peak MB)]: the warm call, or the first call
-    and the warm call where ``first``."""
+    """[(seconds, value, stderr, peak MB, CPU seconds)]: the warm call, or the
+    first call and the warm call where ``first``."""
     ctx = mp.get_context("spawn")
     queue = ctx.Queue()
     proc = ctx.Process(target=_job, args=(kind, n, d, classes, first, queue))
@@ -139,11 +142,11 @@ def load() -> str:
 
 def _row(n, label, ref, ours, stderr=True):
     """One table row; ``ref`` None where the reference has no counterpart."""
-    s, v, err, mb = ours
+    s, v, err, mb, _ = ours
     err = f"{err:.3f}" if stderr else ""
     if ref is None:
         return f"| {n} | {label} | | {s:.2f} | | | {err} | | {mb:.0f} |"
-    ref_s, ref_v, _, ref_mb = ref
+    ref_s, ref_v, _, ref_mb, _ = ref
     return (f"| {n} | {label} | {ref_s:.2f} | {s:.2f} | {ref_s / s:.1f}x | {abs(v - ref_v):.1e} | {err} | "
             f"{ref_mb:.0f} | {mb:.0f} |")
 
@@ -158,9 +161,16 @@ def main(argv=None):
                         help="DSE of float32 points with the defaults (SLQ) at this N (0: skip)")
     parser.add_argument("--layer", type=int, default=10000, help="per-layer pipeline measures at this N (0: skip)")
     parser.add_argument("--dim", type=int, default=256)
+    parser.add_argument("--threads", type=int, default=0,
+                        help="BLAS/LAPACK/OpenMP threads of both packages (0: their defaults); 1 compares the "
+                             "algorithms alone, whatever the load")
     args = parser.parse_args(argv)
+    if args.threads:  # the children inherit it
+        for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+            os.environ[var] = str(args.threads)
 
-    print(f"CPU: {machine()}; load average (1 min) at the start: {load()}")
+    threads = args.threads or "default"
+    print(f"CPU: {machine()}; threads: {threads}; load average (1 min) at the start: {load()}")
     print(f"DSE, D = {args.dim}, sigma = 10, t = 1; ratio = reference s / repscope s; "
           "memory = peak RSS above baseline")
     print("| N | method | reference s | repscope s | ratio | abs diff (bits) | SLQ stderr | "
@@ -169,10 +179,11 @@ def main(argv=None):
     for n in args.sizes:
         first = n in args.first
         ref = measure("ref-dse", n, args.dim, first=first)
-        for kind, label in (("dse64", "exact float64"), ("dse32", "exact float32"), ("slq32", "SLQ float32")):
-            if kind.startswith("slq") and n < 4000:
+        for kind, label in (("dse64", "exact float64"), ("np64", "exact float64, backend numpy"),
+                            ("dse32", "exact float32"), ("slq32", "SLQ float32")):
+            if (kind.startswith("slq") and n < 4000) or (kind.startswith("np") and not first):
                 continue
-            ours = measure(kind, n, args.dim, first=first and kind == "dse64")
+            ours = measure(kind, n, args.dim, first=first and kind.endswith("64"))
             if len(ours) == 2:
                 print(_row(n, f"{label}, first call in a fresh process", ref[0], ours[0]), flush=True)
             print(_row(n, label, ref[-1], ours[-1]), flush=True)
@@ -183,11 +194,11 @@ def main(argv=None):
             print(_row(n, f"DSMI, 10 classes ({label})", ref, ours, stderr=False), flush=True)
     if args.large:
         ours = measure("default32", args.large, args.dim)[-1]
-        print(_row(args.large, "float32 points, defaults (SLQ; the reference cannot without subsampling)",
-                   None, ours), flush=True)
+        print(_row(args.large, f"float32 points, defaults (SLQ; the reference cannot without subsampling; "
+                               f"{ours[-1]:.0f} CPU s)", None, ours), flush=True)
     for kind, label in (("layer64", "float64"), ("layer32", "float32")):
         if args.layer:
-            s, _, _, mb = measure(kind, args.layer, 512, classes=10)[-1]
+            s, _, _, mb, _ = measure(kind, args.layer, 512, classes=10)[-1]
             print(f"| {args.layer} | one layer's pipeline measures, paper setting, D = 512 ({label}) | | "
                   f"{s:.2f} | | | | | {mb:.0f} |", flush=True)
     print(f"load average (1 min) at the end: {load()}")

@@ -116,6 +116,7 @@ def test_usable_cores_leaves_out_the_cores_other_processes_run_on(monkeypatch, t
     from repscope.spectral import lapack
 
     monkeypatch.setattr(lapack, "_cores", lambda: 2)
+    monkeypatch.setattr(lapack.os, "cpu_count", lambda: 2)
     real_open, loadavg = builtins.open, tmp_path / "loadavg"
     monkeypatch.setattr(builtins, "open", lambda path, *a, **k: real_open(
         loadavg if path == "/proc/loadavg" else path, *a, **k))
@@ -123,6 +124,10 @@ def test_usable_cores_leaves_out_the_cores_other_processes_run_on(monkeypatch, t
     assert lapack.usable_cores() == 1
     loadavg.write_text("0.50 0.40 0.30 1/181 13166\n")  # this test alone
     assert lapack.usable_cores() == 2
+    loadavg.write_text("9.05 4.80 1.98 12/181 13166\n")
+    monkeypatch.setattr(lapack.os, "cpu_count", lambda: 64)  # pinned to 2 of 64 CPUs: its own cores
+    assert lapack.usable_cores() == 2
+    monkeypatch.setattr(lapack.os, "cpu_count", lambda: 2)
     loadavg.unlink()
     assert lapack.usable_cores() == 2  # unreadable: all cores
 
@@ -136,7 +141,7 @@ def test_a_large_eigenproblem_takes_only_the_usable_cores(monkeypatch, lapack_na
     calls = []
     routines = lapack._torch_lapack()[0]
     blas_routines, integer, _ = lapack._openblas()
-    monkeypatch.setattr(lapack, "_torch_lapack", lambda: (routines, lambda k: calls.append(("mkl", k)), lambda: 2))
+    monkeypatch.setattr(lapack, "_torch_lapack", lambda: (routines, lambda k: calls.append(("mkl", k)) or 0, lambda: 2))
     monkeypatch.setattr(lapack, "_openblas", lambda: (blas_routines, integer, lambda: 2))
     real = threadpoolctl.threadpool_limits
     monkeypatch.setattr(threadpoolctl, "threadpool_limits",

@@ -65,9 +65,13 @@ def _cores() -> int:
 
 def usable_cores() -> int:
     """The cores this process may use now: its cores minus the tasks of other
-    processes running at this moment (Linux /proc/loadavg), at least 1; all
-    of its cores where that cannot be read."""
+    processes running at this moment (Linux /proc/loadavg), at least 1. All of
+    its cores where that cannot be read, or where the process is pinned to a
+    subset of the machine's CPUs (a SLURM job's cpuset): the machine-wide
+    count would then be mostly other jobs on other cores."""
     cores = _cores()
+    if cores < (os.cpu_count() or cores):
+        return cores
     try:
         with open("/proc/loadavg") as f:
             running = int(f.read().split()[3].split("/")[0])
@@ -169,13 +173,12 @@ def _mkl_threads(mkl):
     """MKL's threads on this thread limited to the usable cores for the block."""
     set_local, get_max = mkl[1], mkl[2]
     threads = get_max()
-    if threads > 1:
-        set_local(min(threads, usable_cores()))
+    previous = set_local(min(threads, usable_cores())) if threads > 1 else None
     try:
         yield
     finally:
-        if threads > 1:
-            set_local(0)  # back to the process-wide setting
+        if previous is not None:
+            set_local(previous)  # this thread's own setting, 0 = the process-wide one
 
 
 @contextlib.contextmanager
