@@ -30,20 +30,17 @@ class Check:
 
     claim: str
     published: str          # the published statement or number
-    value: float | None     # repscope's number (None: no table)
+    value: float            # repscope's number
     target: float | None    # the published number the difference is taken to (None: a trend)
     agrees: bool | None     # None: nothing published to compare with
     note: str = ""          # why they disagree, or what was chosen
 
     def row(self) -> str:
-        if self.value is None:
-            value, diff, verdict = "not run", "", "not run"
-        else:
-            value = f"{self.value:.3f}"
-            diff = "" if self.target is None else f"{self.value - self.target:+.3f}"
-            verdict = {True: "agrees", False: "**disagrees**", None: "no published value"}[
-                None if self.agrees is None else bool(self.agrees)]
-        return f"| {self.claim} | {self.published} | {value} | {diff} | {verdict} | {self.note} |"
+        diff = "" if self.target is None else f"{self.value - self.target:+.3f}"
+        verdict = {True: "agrees", False: "**disagrees**", None: "no published value"}[
+            None if self.agrees is None else bool(self.agrees)]
+        return (f"| {self.claim} | {self.published} | {self.value:.3f} | {diff} | {verdict} "
+                f"| {self.note} |")
 
 
 def _spearman(x, y) -> float:
@@ -68,7 +65,8 @@ def t1_checks(df) -> list[Check]:
     at0 = float(mdse[n].iloc[0])
     at1 = float((mdse.xs(1.0, level="alpha") - np.log2(mdse.xs(1.0, level="alpha").index)).abs().max())
     checks = [
-        Check(f"DSE (t = 1) at d = D, lowest over the 6 panels (bits; log2 N = {log2n:.2f})",
+        Check(f"DSE (t = 1) at d = D, lowest over the {len(top)} panels (bits; log2 N = "
+              f"{log2n:.2f})",
               "saturates at log2 N", float(top.min()), log2n, abs(top.min() - log2n) < 0.5),
         Check("DSE (t = 1) rises with d: Spearman rho(d, DSE), lowest panel", "monotone rise",
               rho, 1.0, rho > 0.9),
