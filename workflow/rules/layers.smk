@@ -16,9 +16,11 @@ LAYERWISE_RUNS, LAYERWISE_EPOCHS = layerwise_selection(
 )
 
 
+# The layer tables depend on the checkpoints' weights, which a training job that only
+# restores deleted embeddings leaves alone: its rewritten config.yaml does not make them stale.
 rule layers:
     input:
-        trained=f"{RUN_DIR}/config.yaml",
+        trained=ancient(f"{RUN_DIR}/config.yaml"),
         clusters=f"{INPUT_DIR}/X_clusters.npz",
     output:
         f"{RUN_DIR}/layers/epoch_{{epoch}}.parquet",
