@@ -143,6 +143,9 @@ def test_modularity_pairs_every_layer_pair_or_neighbours():
     assert len(layer_pairs(names, "all")) == 6
     assert layer_pairs(names, "consecutive") == list(zip(names[:-1], names[1:]))
     lcfg = compose([]).layers
+    from repscope.layerwise.command import _at_most
+
+    assert (_at_most(None, 50), _at_most(80, 50), _at_most(20, 50)) == (None, None, 20)  # at most the split
     assert (lcfg.modularity.pairs, lcfg.modularity.logits) == ("all", True)
     assert lcfg.manifold.split == lcfg.info_plane.split == "train"
 

@@ -58,7 +58,7 @@ def layers(argv) -> None:
                       lambda y: C.per_class_sample(y, L.manifold.examples_per_class, L.seed)) \
         if "MFT" in wanted else None
     plane = _split_data(ctx, L.info_plane.split, names, (x_eval, y_eval, feats),
-                        lambda y: stratified_subset(y, L.info_plane.n_train, L.seed,
+                        lambda y: stratified_subset(y, _at_most(L.info_plane.n_train, len(y)), L.seed,
                                                     "layers.info_plane.n_train")) \
         if "info_plane" in wanted else None
     dsmi, x_clusters = (_dsmi_settings(cfg, own.get("clusters"), ids, plane, L.info_plane.split)
@@ -80,6 +80,11 @@ def layers(argv) -> None:
         rows += steps[name]()
         log.info("epoch %d: %s done (%d layers)", epoch, name, len(names))
     save_table(pd.DataFrame(rows, columns=COLUMNS), own["out"])
+
+
+def _at_most(n, total):
+    """``n`` samples, or all ``total`` when n is null or larger."""
+    return None if n is None or n >= total else n
 
 
 def _split_data(ctx, split, names, eval_data, pick):
