@@ -52,6 +52,8 @@ def test_layerwise_selection_checks_runs_and_epochs():
         layerwise_selection({"runs": ["a"], "epochs": [0, 3, 4]}, 4, 2)
     with pytest.raises(ValueError, match="include 0 and the final epoch"):
         layerwise_selection({"runs": ["a"], "epochs": [0, 2]}, 4, 1, lcfg=lcfg)
+    with pytest.raises(ValueError, match=r"layers\.manifold\.split"):
+        layerwise_selection(block, 4, 2, ["a", "b"], compose(["layers.manifold.split=val"]).layers)
     with pytest.raises(ValueError, match="non-empty 'runs'"):
         layerwise_selection({"runs": [], "epochs": [0]}, 4)
     for experiment in ("quick", "szt"):  # both measure runs of their grid layer-wise
