@@ -52,6 +52,8 @@ def test_layerwise_selection_checks_runs_and_epochs():
         layerwise_selection({"runs": ["a"], "epochs": [0, 3, 4]}, 4, 2)
     with pytest.raises(ValueError, match="include 0 and the final epoch"):
         layerwise_selection({"runs": ["a"], "epochs": [0, 2]}, 4, 1, lcfg=lcfg)
+    with pytest.raises(ValueError, match=r"layers\.manifold\.split"):
+        layerwise_selection(block, 4, 2, ["a", "b"], compose(["layers.manifold.split=val"]).layers)
     with pytest.raises(ValueError, match="non-empty 'runs'"):
         layerwise_selection({"runs": [], "epochs": [0]}, 4)
     for experiment in ("quick", "szt"):  # both measure runs of their grid layer-wise
@@ -111,6 +113,11 @@ def test_layers_command_writes_every_measure(trained):
         assert df[df.metric == "I_XT"].value.max() > np.log2(60) + 1  # more samples than the 60 evaluated
         assert set(df[df.layer == "input"].metric) == {"NC1", "MFT_capacity", "MFT_radius",
                                                        "MFT_dimension", "MFT_correlation", "MFT_removed"}
+        cka = df[df.metric.str.startswith("CKA")]
+        names = ["input", "layer1", "penultimate"]
+        assert sorted(cka[cka.metric == "CKA_layers"].layer) == sorted(f"{a}>{b}" for a in names for b in names)
+        assert cka.value.between(0, 1 + 1e-9).all()
+        df = df[~df.metric.str.startswith("CKA")]
         assert df.groupby("layer").depth.first().to_dict() == {
             "input": 0, "layer1": 1, "penultimate": 2, "layer1>penultimate": 1, "layer1>logits": 1,
             "penultimate>logits": 2}
@@ -143,6 +150,9 @@ def test_modularity_pairs_every_layer_pair_or_neighbours():
     assert len(layer_pairs(names, "all")) == 6
     assert layer_pairs(names, "consecutive") == list(zip(names[:-1], names[1:]))
     lcfg = compose([]).layers
+    from repscope.layerwise.command import _at_most
+
+    assert (_at_most(None, 50), _at_most(80, 50), _at_most(20, 50)) == (None, None, 20)  # at most the split
     assert (lcfg.modularity.pairs, lcfg.modularity.logits) == ("all", True)
     assert lcfg.manifold.split == lcfg.info_plane.split == "train"
 

@@ -248,7 +248,7 @@ def save_embeddings(run_dir, epoch: int, arrays: dict) -> Path:
     return path
 
 
-class DamagedEmbedding(ValueError):
+class DamagedEmbedding(DamagedFileError):
     """An embedding file that fails its check (unreadable, wrong checksum, or
     another run's, epoch's or configuration's)."""
 
@@ -281,19 +281,20 @@ def load_embeddings(path) -> Embeddings:
     fix = (f"delete it and rerun the workflow (or `repscope embed ... out_dir={run_dir} epoch={epoch}`): "
            f"it is recomputed from {checkpoint_path(run_dir, epoch)}")
     try:
-        with np.load(path, allow_pickle=False) as f:
+        with read_npz(path) as f:
             arrays = {k: f[k] for k in f.files}
+    except DamagedFileError as err:  # truncated, empty, garbage, pickled data
+        raise DamagedEmbedding(f"{err}; for an embedding: {fix}") from None
+    try:
         recorded = str(arrays.pop("checksum"))
         names = [str(n) for n in arrays["layers"]]
         emb = Embeddings(layers={n: arrays[f"Z_{i}"] for i, n in enumerate(names)}, labels=arrays["labels"],
                          sample_ids=arrays["sample_ids"], accuracy=float(arrays["accuracy"]),
                          epoch=int(arrays["epoch"]), run=str(arrays["run"]),
                          config_digest=str(arrays["config_digest"]), checksum=recorded)
-    except FileNotFoundError:
-        raise
-    except Exception as err:  # truncated, not a zip, a missing key, pickled data, ...
-        raise DamagedEmbedding(f"embedding file {path} cannot be read ({type(err).__name__}: {err}); "
-                               f"{fix}") from None
+    except KeyError as err:  # written by an older version, or not an embedding file
+        raise DamagedEmbedding(f"embedding file {path} lacks {err} (not an embedding of this "
+                               f"version); {fix}") from None
     problems = []
     if array_checksum(arrays) != recorded:
         problems.append("its arrays do not match their recorded checksum")

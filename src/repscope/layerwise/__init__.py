@@ -71,6 +71,8 @@ def layerwise_selection(layerwise, last_epoch: int, checkpoint_every: int = 1,
     when ``lcfg`` asks for ablation or modularity."""
     if layerwise is None:
         return [], []
+    if lcfg is not None:
+        validate_layers(lcfg)  # the workflow plans with lcfg: a bad layers.* value fails before any job
     runs, epochs = list(layerwise.get("runs") or []), list(layerwise.get("epochs") or [])
     if not runs or not epochs:
         raise ValueError(f"experiment.layerwise needs non-empty 'runs' (run names) and 'epochs'; "

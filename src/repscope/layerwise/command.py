@@ -18,7 +18,7 @@ def layers(argv) -> None:
     from ..config import parse_command
     from ..data import stratified_subset
     from ..models import PENULTIMATE
-    from ..io import checkpoint_path, save_table
+    from ..io import checkpoint_path, load_checkpoint, save_table
     from ..training.context import RunContext
     from . import COLUMNS, validate_layers
     from . import compute as C
@@ -37,7 +37,7 @@ def layers(argv) -> None:
     if not ckpt.exists():
         raise ValueError(f"epoch={epoch}: no checkpoint {ckpt} (train the run first)")
     ctx = RunContext.build(cfg)
-    ctx.net.load_state_dict(torch.load(ckpt, map_location=ctx.device, weights_only=True)["model"])
+    ctx.net.load_state_dict(load_checkpoint(ckpt, ctx.device)["model"])
     names = C.hooked_layers(ctx.net, L.layers)
     depth = {n: i for i, n in enumerate([C.INPUT, *names])}
     with_input = [C.INPUT, *names] if L.input else names
@@ -58,7 +58,7 @@ def layers(argv) -> None:
                       lambda y: C.per_class_sample(y, L.manifold.examples_per_class, L.seed)) \
         if "MFT" in wanted else None
     plane = _split_data(ctx, L.info_plane.split, names, (x_eval, y_eval, feats),
-                        lambda y: stratified_subset(y, L.info_plane.n_train, L.seed,
+                        lambda y: stratified_subset(y, _at_most(L.info_plane.n_train, len(y)), L.seed,
                                                     "layers.info_plane.n_train")) \
         if "info_plane" in wanted else None
     dsmi, x_clusters = (_dsmi_settings(cfg, own.get("clusters"), ids, plane, L.info_plane.split)
@@ -88,9 +88,7 @@ def _previous_activations(ctx, cfg, run_dir, epoch, x, names):
     """Activations {layer: [N, F]} of ``x`` at the measured epoch before ``epoch``
     (``experiment.layerwise.epochs``), or None for the first; the network's weights are
     restored afterwards."""
-    import torch
-
-    from ..io import checkpoint_path
+    from ..io import checkpoint_path, load_checkpoint
     from . import compute as C
     from . import layerwise_selection
 
@@ -100,13 +98,16 @@ def _previous_activations(ctx, cfg, run_dir, epoch, x, names):
     if not earlier:
         return None
     current = {k: v.clone() for k, v in ctx.net.state_dict().items()}
-    ckpt = torch.load(checkpoint_path(run_dir, max(earlier)), map_location=ctx.device,
-                      weights_only=True)
-    ctx.net.load_state_dict(ckpt["model"])
+    ctx.net.load_state_dict(load_checkpoint(checkpoint_path(run_dir, max(earlier)), ctx.device)["model"])
     try:
         return {n: v.cpu().numpy() for n, v in C.collect(ctx, x, names).items()}
     finally:
         ctx.net.load_state_dict(current)
+
+
+def _at_most(n, total):
+    """``n`` samples, or all ``total`` when n is null or larger."""
+    return None if n is None or n >= total else n
 
 
 def _split_data(ctx, split, names, eval_data, pick):

@@ -81,15 +81,26 @@ def bandwidth(sqd, sigma, be: Backend, dim: int, knn_k: int = 10):
             if float(s.min()) <= 0:
                 raise ValueError("sigma='knn' gave a zero bandwidth: some point has more than "
                                  f"knn_k={knn_k} exact duplicates; raise knn_k or deduplicate Z")
-            return s
+            return _resolvable(s, float(s.min()), be, "sigma='knn'")
         if s <= 0:
             raise ValueError("sigma='median' gave 0: more than half of the pairs of points coincide; "
                              "use a number or 'knn'")
-        return s
+        return _resolvable(s, float(s), be, "sigma='median'")
     if not isinstance(sigma, numbers.Real):
         raise ValueError(f"sigma must be a positive number or one of {list(BANDWIDTH_RULES)}; got {sigma!r}")
     check_positive(float(sigma), "sigma")
-    return float(sigma)
+    return _resolvable(float(sigma), float(sigma), be, "sigma")
+
+
+def _resolvable(bw, smallest: float, be: Backend, what: str):
+    """``bw`` unless the kernel's 2 sigma^2 underflows the working precision (then every
+    kernel entry is 0/0): a ValueError saying what to do."""
+    tiny = float(np.finfo(np.dtype(be.dtype)).tiny)
+    if 2 * smallest ** 2 < tiny:
+        raise ValueError(f"{what} resolves to a bandwidth of {smallest:.3g}, whose square underflows "
+                         f"{be.dtype}: rescale Z (e.g. divide it by its standard deviation; 'median' and "
+                         "'knn' give the same values for any scale) or compute in float64")
+    return bw
 
 
 def gaussian_(sqd, bw):
