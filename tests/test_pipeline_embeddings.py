@@ -53,13 +53,13 @@ def test_a_truncated_file_is_refused(run):
     path = embedding_path(run, 3)
     data = path.read_bytes()
     path.write_bytes(data[: len(data) // 2])
-    _refused(path, "cannot be read .*" + FIX.format(3))
+    _refused(path, "is damaged .*" + FIX.format(3))
 
 
 def test_garbage_bytes_are_refused(run, rng):
     path = embedding_path(run, 3)
     path.write_bytes(rng.bytes(5000))
-    _refused(path, "cannot be read .*" + FIX.format(3))
+    _refused(path, "is damaged .*" + FIX.format(3))
 
 
 def test_the_file_of_another_epoch_is_refused_and_not_measured(run, tmp_path):

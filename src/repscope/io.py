@@ -111,10 +111,10 @@ def atomic_path(path):
 
 
 @contextlib.contextmanager
-def read_npz(path):
+def read_npz(path, hint: str = "delete it and rerun the step that makes it (snakemake remakes a missing file)"):
     """``np.load(path)`` (no pickles) as a context manager; a file that is not
     a readable .npz (truncated, garbage, empty, a missing key) raises
-    :class:`DamagedFileError` naming it and the way to remake it."""
+    :class:`DamagedFileError` naming it and ``hint``, the way to remake it."""
     try:
         with np.load(path, allow_pickle=False) as f:
             yield f
@@ -124,8 +124,7 @@ def read_npz(path):
         reason = "empty file" if isinstance(err, EOFError) else f"{type(err).__name__}: {err}"
         if "pickled" in reason:
             reason = "not an .npz archive"
-        raise DamagedFileError(f"{path} is damaged ({reason}); delete it and rerun the step that makes it "
-                               "(snakemake remakes a missing file)") from None
+        raise DamagedFileError(f"{path} is damaged ({reason}); {hint}") from None
 
 
 def load_checkpoint(path, map_location=None, hint: str = "delete it and rerun training"):
@@ -281,10 +280,10 @@ def load_embeddings(path) -> Embeddings:
     fix = (f"delete it and rerun the workflow (or `repscope embed ... out_dir={run_dir} epoch={epoch}`): "
            f"it is recomputed from {checkpoint_path(run_dir, epoch)}")
     try:
-        with read_npz(path) as f:
+        with read_npz(path, hint=fix) as f:
             arrays = {k: f[k] for k in f.files}
     except DamagedFileError as err:  # truncated, empty, garbage, pickled data
-        raise DamagedEmbedding(f"{err}; for an embedding: {fix}") from None
+        raise DamagedEmbedding(str(err)) from None
     try:
         recorded = str(arrays.pop("checksum"))
         names = [str(n) for n in arrays["layers"]]
