@@ -144,6 +144,12 @@ def test_aggregate_command(tmp_path, monkeypatch):
     assert pooled.n == 6 and pooled.spearman == pytest.approx(1.0)
 
 
+def test_quick_draws_no_s2_training_figure():
+    from repscope.studies import drawn_figures, study_figures
+
+    assert "s2_training" in study_figures("s2") and drawn_figures("s2", "quick") == ["s2_dse_at_init"]
+
+
 def test_study_figures_draws_every_figure_of_a_study_in_one_call(tmp_path, monkeypatch):
     import types
 
@@ -161,14 +167,15 @@ def test_study_figures_draws_every_figure_of_a_study_in_one_call(tmp_path, monke
             return f
         return fig
 
-    monkeypatch.setattr(studies, "study_figures", lambda name: {"t9": ["t9_a", "t9_b"]}[name])
+    monkeypatch.setattr(studies, "drawn_figures", lambda name, exp: {("t9", "quick"): ["t9_a", "t9_b"]}[name, exp])
     monkeypatch.setattr(studies, "load_study", lambda name: types.SimpleNamespace(
         FIGURES={"t9_a": draw("t9_a"), "t9_b": draw("t9_b"), "t9_unlisted": draw("t9_unlisted")}))
     save_table(pd.DataFrame({"x": [1.0, 2.0]}), tmp_path / "t9.parquet")
-    assert main(["study-figures", "t9", f"in={tmp_path / 't9.parquet'}", f"out_dir={tmp_path / 'figs'}"]) == 0
+    assert main(["study-figures", "t9", "experiment=quick", f"in={tmp_path / 't9.parquet'}",
+                 f"out_dir={tmp_path / 'figs'}"]) == 0
     assert drawn == [("t9_a", [1.0, 2.0]), ("t9_b", [1.0, 2.0])]
     assert sorted(p.name for p in (tmp_path / "figs").iterdir()) == ["t9_a.pdf", "t9_a.png", "t9_b.pdf", "t9_b.png"]
     with pytest.raises(ValueError, match="missing the study's name; usage: repscope study-figures"):
-        main(["study-figures", f"in={tmp_path / 't9.parquet'}", f"out_dir={tmp_path}"])
+        main(["study-figures", "experiment=quick", f"in={tmp_path / 't9.parquet'}", f"out_dir={tmp_path}"])
     with pytest.raises(ValueError, match=r"missing argument\(s\) out_dir="):
-        main(["study-figures", "t9", f"in={tmp_path / 't9.parquet'}"])
+        main(["study-figures", "t9", "experiment=quick", f"in={tmp_path / 't9.parquet'}"])

@@ -2,13 +2,13 @@
 conf/study/<name>.yaml and the experiment's `experiment.studies` block:
 
     results/<exp>/studies/<name>.parquet       repscope study <name> experiment=<exp>
-    results/<exp>/figures/<figname>.{pdf,png}  repscope study-figures <name> (all figures of a study)
+    results/<exp>/figures/<figname>.{pdf,png}  repscope study-figures <name> (the figures it draws in <exp>)
 
 `study_targets(cfg, exp)` lists every study output of an experiment; they are
 added to TARGETS, so `rule all` requests them."""
 
 from repscope.config import choices
-from repscope.studies import experiment_studies, study_figures, study_needs, study_targets
+from repscope.studies import drawn_figures, experiment_studies, study_needs, study_targets
 
 
 wildcard_constraints:
@@ -36,7 +36,7 @@ rule study:
 
 # One job per study draws all its figures (matplotlib and seaborn are imported once).
 for _name in experiment_studies(PLAN.cfg):
-    _figs = study_figures(_name)
+    _figs = drawn_figures(_name, EXP)
     if not _figs:
         continue
 
@@ -55,12 +55,14 @@ for _name in experiment_studies(PLAN.cfg):
             f"{BENCHMARKS}/figures/{_name}.tsv",
         params:
             study=_name,
+            experiment=EXP,
             out_dir=FIGURES,
         threads: threads_of("figure")
         resources:
             **resources_of("figure"),
         shell:
-            "repscope study-figures {params.study} in={input} out_dir={params.out_dir} > {log} 2>&1"
+            "repscope study-figures {params.study} experiment={params.experiment} in={input} "
+            "out_dir={params.out_dir} > {log} 2>&1"
 
 
 TARGETS.extend(study_targets(PLAN.cfg, EXP))

@@ -170,25 +170,25 @@ def training_figures(argv) -> None:
 
 
 def study_figures(argv) -> None:
-    """repscope study-figures <study> in=<table.parquet> out_dir=<folder>
+    """repscope study-figures <study> experiment=<exp> in=<table.parquet> out_dir=<folder>
 
-    Every figure of a study (its conf/study/<study>.yaml ``figures``), drawn
-    from the study's table as <out_dir>/<figure>.pdf and .png in one process."""
+    Every figure the study draws in the experiment (its conf/study/<study>.yaml
+    ``figures``, less those the experiment has no data for), drawn from the
+    study's table as <out_dir>/<figure>.pdf and .png in one process."""
     import matplotlib
 
     matplotlib.use("Agg")
     import pandas as pd
 
     from ..io import save_figure
-    from ..studies import load_study
-    from ..studies import study_figures as figures_of
+    from ..studies import drawn_figures, load_study
 
     usage = study_figures.__doc__.splitlines()[0]
     if not argv or "=" in argv[0]:
         raise ValueError(f"missing the study's name; usage: {usage}")
-    own, rest = _args(argv[1:], ("in", "out_dir"), usage)
+    own, rest = _args(argv[1:], ("experiment", "in", "out_dir"), usage)
     if rest:
         raise ValueError(f"unexpected argument(s) {rest}; usage: {usage}")
     draw, table = load_study(argv[0]).FIGURES, pd.read_parquet(own["in"])
-    for name in figures_of(argv[0]):
+    for name in drawn_figures(argv[0], own["experiment"]):
         save_figure(draw[name](table), Path(own["out_dir"]) / name)
