@@ -66,11 +66,13 @@ def test_random_directions_match_projected_readout(X):
 
 
 def test_conv_channels_and_bad_input(X):
-    conv = torch.nn.Sequential(torch.nn.Conv1d(1, 4, 3), torch.nn.ReLU(), torch.nn.Flatten(),
-                               torch.nn.Linear(4 * 6, 3))
+    with torch.random.fork_rng():  # a fixed initialisation, whatever ran before
+        torch.manual_seed(0)
+        conv = torch.nn.Sequential(torch.nn.Conv1d(1, 4, 3), torch.nn.ReLU(), torch.nn.Flatten(),
+                                   torch.nn.Linear(4 * 6, 3))
     x = torch.randn(10, 1, 8, generator=torch.Generator().manual_seed(1))
     res = ablation_importance(conv, conv[1], x)
-    assert res.kl.shape == (4,) and np.all(res.kl >= 0)
+    assert res.kl.shape == (4,) and np.all(res.kl >= -1e-7)  # KL >= 0 up to rounding (a dead channel: 0)
     net = tiny()
     with pytest.raises(ValueError, match="kind"):
         ablation_importance(net, net[1], X, kind="units")
