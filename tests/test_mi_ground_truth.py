@@ -100,3 +100,16 @@ def test_study_estimates_follow_the_truth_and_the_figure_draws_them():
     plotted = sorted(tuple(np.round(line.get_xdata(), 9)) for line in lines)
     assert plotted and all(np.allclose(x, sorted(sweep.truth.unique())) for x in plotted)
     assert any(np.allclose(line.get_xdata(), line.get_ydata()) for line in ax.lines)  # the diagonal
+
+
+@pytest.mark.parametrize("study,override,match", [
+    ("mi_ground_truth", "study.use=[DSMI_x]", "study.use"),
+    ("mi_ground_truth", "study.sweeps.dimension.transforms=[cube]", "transforms"),
+    ("mi_ground_truth", "study.sweeps.dimension.dims=[1]", "dims"),
+    ("phate_trajectory", "study.epochs=[0,7]", "study.epochs"),
+])
+def test_bad_study_settings_fail_when_the_workflow_is_planned(study, override, match):
+    from repscope.studies import load_study, study_config
+
+    with pytest.raises(ValueError, match=match):
+        load_study(study).needs(study_config(study, ["experiment=quick", override]).study)

@@ -16,6 +16,29 @@ from ._common import cell_rng, grid, line_grid
 from .t5 import estimators
 
 
+def needs(s) -> list[str]:
+    """No files; called when the workflow is planned, so a bad setting fails before any job."""
+    _check(s)
+    return []
+
+
+def _check(s) -> None:
+    from .._validate import check_choice, check_positive
+    from ..data.mixtures import TRANSFORMS
+
+    for key in ("classes", "truth_samples", "repetitions"):
+        check_positive(s[key], f"study.{key}", integer=True)
+    for part, sweep in s.sweeps.items():
+        for kind in sweep.transforms:
+            check_choice(kind, f"study.sweeps.{part}.transforms", TRANSFORMS)
+        for dim in sweep.dims:
+            if isinstance(dim, bool) or not isinstance(dim, int) or dim < 2:
+                raise ValueError(f"study.sweeps.{part}.dims must be integers >= 2; got {dim!r}")
+        for n in sweep.n_points:
+            check_positive(n, f"study.sweeps.{part}.n_points", integer=True)
+    _estimators(s)  # unknown names in `use`, unknown estimator kinds
+
+
 def _truths(s) -> dict:
     """{(separation, transform): (MI, standard error)} of every mixture the sweeps use."""
     out = {}
@@ -48,6 +71,7 @@ def _mixture(s, separation, kind) -> Mixture:
 
 def run(cfg) -> pd.DataFrame:
     s = cfg.study
+    _check(s)
     fns = _estimators(s)
     truths = _truths(s)
     rows = []

@@ -13,7 +13,19 @@ from ..io import embedding_path, load_embeddings
 
 
 def needs(s) -> list[str]:
-    """The embedding files of the listed runs and epochs, under results/<experiment>."""
+    """The embedding files of the listed runs and epochs, under results/<experiment> (checked
+    when the workflow is planned: a wrong run name is a file no rule makes)."""
+    if not s.runs or not s.epochs:
+        raise ValueError("study.runs and study.epochs must list the runs and epochs to map")
+    evaluated = s.evaluated_epochs
+    for e in s.epochs:
+        if isinstance(e, bool) or not isinstance(e, int) or not 0 <= e <= s.last_epoch or (
+                evaluated is not None and e not in evaluated):
+            raise ValueError(f"study.epochs must be evaluated epochs (experiment.eval_epochs, or "
+                             f"0..{s.last_epoch}); got {e!r}")
+    if not isinstance(s.n_points, int) or s.n_points < 3 or not isinstance(s.knn, int) or s.knn < 1:
+        raise ValueError(f"study.n_points must be an integer >= 3 and study.knn >= 1; got "
+                         f"{s.n_points!r}, {s.knn!r}")
     return [str(embedding_path(Path("runs") / run, e)) for run in s.runs for e in s.epochs]
 
 
@@ -32,8 +44,7 @@ def run(cfg) -> pd.DataFrame:
     import phate
 
     s = cfg.study
-    if not s.runs or not s.epochs:
-        raise ValueError("study.runs and study.epochs must list the runs and epochs to map")
+    needs(s)
     rows = []
     for run in s.runs:
         for epoch in s.epochs:
