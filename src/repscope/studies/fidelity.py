@@ -276,6 +276,7 @@ def record(results_dir, experiment) -> str:
         parts.append(size_line(name, df) + partial_line(name, df, experiment))
         parts.append(HEADER + "\n" + "\n".join(c.row() for c in rows) + "\n")
         parts.append(NOTES.get(name, ""))
+    parts.append(TRAINING)
     return "\n".join(parts)
 
 
@@ -358,3 +359,43 @@ NOTES = {
           "blob's, so the matrix-entry entropy of the class blocks exceeds that of random subsets "
           "by log2 3 and the difference changes sign.\n",
 }
+
+TRAINING = """## The training and layer-wise studies: the authors' choices and repscope's
+
+No numbers here (they need the paper-scale runs on a GPU cluster); what each default follows, and
+the option that keeps repscope's earlier choice. Sources: the DSE authors' `src/main_studies/`, the
+thesis code (`docs/sources.md`).
+
+- **S1 augmentation and loss.** Default as the DSE authors trained: random resized crops of area
+  0.6–1.6 (torchvision's fallback to the whole image), flips, colour jitter 0.8 (hue 0.2) in random
+  order with probability 0.4, greyscale 0.2; SimCLR adds Gaussian blur (σ 0.1–2 px at 224 px,
+  p 0.5; σ scaled with the image size below 224, repscope's choice so 8×8 digits survive) and uses
+  the authors' loss (−log of the positives' over the negatives' similarity sum, temperature 1,
+  `method.loss: batch_ratio`). Options: `method=supervised_light` (crops 80–100 %, flips),
+  `method=simclr_standard` (NT-Xent at temperature 0.5, the SimCLR paper's views).
+- **S1 STL-10 epochs ×10.** `dataset.passes_per_epoch: 10` for STL-10: one epoch is ten passes over
+  its 5000 labelled images (the same optimiser steps as 2000 epochs; warm-up and measurement
+  follow the epochs). The authors' stored configs say 200 epochs; the ×10 is taken from the paper's
+  text. Option: `dataset.passes_per_epoch=1`.
+- **S1, still different from the authors:** colour jitter only on RGB images (they also jittered
+  MNIST's grey values); random-label runs without augmentation (they used a centre crop and flips);
+  SimCLR's accuracy from a logistic-regression probe every evaluated epoch (they retrained a linear
+  layer for 10 epochs every 5 epochs); normalisation by training-set statistics (they used fixed
+  constants); crops by bilinear resampling (they used bicubic PIL resizing).
+- **S2.** `quick` draws only the initialisation sweep; the training curves need the init variants
+  (`experiment=s2_init_quick` on a CPU, `s2_init` at paper scale).
+- **S3.** One view per image, shorter side resized to the model's input with bicubic interpolation
+  and centre-cropped (option `study.timm.crop=random_resized` with `n_crops: 3`); correlations with
+  top-1 and top-5 accuracy. Different: DSMI(Z; X) uses one 64 × 64 view clustered into 20 clusters
+  for every model (the authors used each model's own downsampled input and as many clusters as
+  classes).
+- **S5.** A tanh MLP (`model.activation: tanh`, the default of `experiment=szt`), 30 equal bins over
+  [−1, 1], the information plane on the training split (options `model.activation=relu`,
+  `layers.info_plane.split=test`).
+- **S6.** Class manifolds from the training split (option `layers.manifold.split=test`).
+- **S7.** Modularity over every pair of layers with the logits (option `layers.modularity.pairs=
+  consecutive`, `logits: false`); the output-entropy change beside the KL curve. The notebook summed
+  H(p) − H(q) over its batch and its KL call computed KL(q‖p); repscope averages per sample and
+  reports H(q) − H(p) and KL(p‖q), so the sign of the entropy change and the direction of the
+  divergence differ from the notebook's.
+"""
