@@ -15,13 +15,13 @@ import numpy as np
 
 from .._validate import MAX_T, check_choice, check_positive
 from ..metrics import diffusion_spectral_measures
+from ..metrics.dse import ADJACENCY_KINDS
 from ..metrics.sampling import SAMPLING
 from ..spectral import BACKENDS, BANDWIDTH_RULES, DTYPES
 from ..spectral.solver import Solver
 from .registry import MEASURES, SPECTRAL, Measure, custom
 
 ACCURACY_LAYER = "penultimate"  # accuracy is reported once per epoch, on this layer's row
-ADJACENCY = ("gaussian", "anisotropic", "knn")
 
 
 def custom_measures(m) -> dict[str, Measure]:
@@ -49,7 +49,7 @@ def _validate_peers(p) -> None:
     for key in ("ksg_k", "knn_k", "n_folds"):
         check_positive(p[key], f"metrics.peers.{key}", integer=True)
     check_positive(p.probe_C, "metrics.peers.probe_C")
-    check_choice(p.adjacency, "metrics.peers.adjacency", ADJACENCY)
+    check_choice(p.adjacency, "metrics.peers.adjacency", ADJACENCY_KINDS)
     allowed = {"hidden", "steps", "batch_size", "lr"}
     unknown = sorted(set(p.neural) - allowed)
     if unknown:
