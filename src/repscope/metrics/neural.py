@@ -68,7 +68,11 @@ def _critic(dz, db, hidden):
             return self.head(h + self.fb(b))[..., 0], self.head(h + self.fb(b_marg))[..., 0]
 
         def pairs(self, z, b):
-            return self.head(self.fz(z)[:, None, :] + self.fb(b)[None, :, :])[..., 0]
+            """T(z_i, b_j) for every i, j. Scored against the distinct rows of b only
+            (a label takes K values): an N x K head pass instead of N x N."""
+            distinct, inverse = torch.unique(b, dim=0, return_inverse=True)
+            scores = self.head(self.fz(z)[:, None, :] + self.fb(distinct)[None, :, :])[..., 0]
+            return scores[:, inverse]
 
     return Critic()
 
