@@ -102,10 +102,31 @@ def test_study_estimates_follow_the_truth_and_the_figure_draws_them():
     assert any(np.allclose(line.get_xdata(), line.get_ydata()) for line in ax.lines)  # the diagonal
 
 
+def test_cells_measured_by_two_processes_give_the_rows_of_one():
+    """study.workers: each cell draws its points from its own generator, so two worker
+    processes return the same rows, in the same order, as one."""
+    import pandas as pd
+
+    from repscope.studies import load_study, study_config
+
+    overrides = ["study.repetitions=2", "study.truth_samples=2000", "study.use=[DSMI_median,KSG_Ross,InfoNCE]",
+                 "study.estimators.InfoNCE.steps=20",
+                 "study.sweeps={separation: {separations: [0.0, 2.0], dims: [4], n_points: [80], "
+                 "transforms: [linear, spiral]}, dimension: {separations: [2.0], dims: [2], n_points: [80], "
+                 "transforms: [linear]}, sample_size: {separations: [2.0], dims: [4], n_points: [60], "
+                 "transforms: [linear]}}"]
+    module = load_study("mi_ground_truth")
+    one, two = (module.run(study_config("mi_ground_truth", overrides + [f"study.workers={w}"]))
+                for w in (1, 2))
+    assert len(one) == 2 * (4 + 1 + 1) * 3  # repetitions x cells x estimators
+    pd.testing.assert_frame_equal(one.drop(columns="seconds"), two.drop(columns="seconds"))
+
+
 @pytest.mark.parametrize("study,override,match", [
     ("mi_ground_truth", "study.use=[DSMI_x]", "study.use"),
     ("mi_ground_truth", "study.sweeps.dimension.transforms=[cube]", "transforms"),
     ("mi_ground_truth", "study.sweeps.dimension.dims=[1]", "dims"),
+    ("mi_ground_truth", "study.workers=0", "study.workers"),
     ("phate_trajectory", "study.epochs=[0,7]", "study.epochs"),
 ])
 def test_bad_study_settings_fail_when_the_workflow_is_planned(study, override, match):
