@@ -76,6 +76,7 @@ def test_command_replaces_only_the_block(tmp_path):
     text = readme.read_text()
     assert text.startswith("# title\n\nbefore\n" + BEGIN) and text.endswith(END + "\nafter\n")
     assert "old table" not in text and "| transform spiral |" in text
+    assert "From `results/ground_truth/studies/mi_ground_truth.parquet` (24 data sets, 2 estimators)" in text
     main(args)
     assert readme.read_text() == text  # regenerating changes nothing
 

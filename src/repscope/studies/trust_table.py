@@ -134,11 +134,12 @@ def markdown(df: pd.DataFrame) -> str:
     return "\n".join(lines) + "\n"
 
 
-def block(df: pd.DataFrame, source: str, experiment: str) -> str:
-    """The generated block, markers included."""
+def block(df: pd.DataFrame, experiment: str) -> str:
+    """The generated block, markers included; it names the table the command reads by default."""
     n_cells = len(df.drop_duplicates(["part", "separation", "transform", "dim", "n_points", "rep"]))
-    return (f"{BEGIN}\nFrom `{source}` ({n_cells} data sets, {df.estimator.nunique()} estimators; "
-            f"`repscope trust-table experiment={experiment}`).\n\n{markdown(df)}{END}")
+    return (f"{BEGIN}\nFrom `results/{experiment}/studies/mi_ground_truth.parquet` ({n_cells} data "
+            f"sets, {df.estimator.nunique()} estimators) by `repscope trust-table "
+            f"experiment={experiment}`.\n\n{markdown(df)}{END}")
 
 
 def insert(text: str, generated: str, path) -> str:
@@ -165,7 +166,7 @@ def main(argv) -> int:
         raise SystemExit(f"no ground-truth table at {source}: run `snakemake --cores 2 --config "
                          f"experiment={exp}` first")
     out = Path(own.get("out", CONF_DIR.parent / "README.md"))
-    text = insert(out.read_text(), block(pd.read_parquet(source), str(source), exp), out)
+    text = insert(out.read_text(), block(pd.read_parquet(source), exp), out)
     with atomic_path(out) as tmp:
         tmp.write_text(text)
     print(f"trust table -> {out}")
