@@ -99,7 +99,7 @@ def test_layers_command_writes_every_measure(trained):
     _, run_dir = trained
     first, last = (pd.read_parquet(layers_path(run_dir, e)) for e in (0, 1))
     per_layer = ["NC1", "DIB_sufficiency", "DIB_nuisance", "MFT_capacity", "MFT_radius",
-                 "MFT_dimension", "MFT_correlation", "I_XT", "I_TY", "DSMI_Y"]
+                 "MFT_dimension", "MFT_correlation", "I_XT", "I_TY", "DSE", "DSMI_Y"]
     for df in (first, last):
         assert set(df.layer) >= {"layer1", "penultimate"}
         for layer in ("layer1", "penultimate"):
@@ -109,7 +109,7 @@ def test_layers_command_writes_every_measure(trained):
         assert set(df[df.metric.str.startswith("modularity")].layer) == {
             "layer1>penultimate", "layer1>logits", "penultimate>logits"}
         # the information plane and the class manifolds come from the training split
-        assert set(df[df.metric.isin(["I_XT", "I_TY", "DSMI_Y", "MFT_capacity"])].split) == {"train"}
+        assert set(df[df.metric.isin(["I_XT", "I_TY", "DSE", "DSMI_Y", "MFT_capacity"])].split) == {"train"}
         assert df[df.metric == "I_XT"].value.max() > np.log2(60) + 1  # more samples than the 60 evaluated
         assert set(df[df.layer == "input"].metric) == {"NC1", "MFT_capacity", "MFT_radius",
                                                        "MFT_dimension", "MFT_correlation", "MFT_removed"}
@@ -186,7 +186,7 @@ def test_pipeline_nc1_streams_batches_like_the_in_memory_formula(trained):
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("name", ["s4", "s5", "s6", "s7"])
+@pytest.mark.parametrize("name", ["s4", "s5", "s6", "s7", "layer_dynamics"])
 def test_layerwise_studies_and_figures(trained, name, tmp_path):
     import matplotlib
 
@@ -210,3 +210,36 @@ def test_layerwise_studies_and_figures(trained, name, tmp_path):
             np.testing.assert_allclose(got, np.maximum(want, 1e-12) if metric == "KL" else want)
     with pytest.raises(ValueError, match="no experiment.layerwise block"):
         module.run(study_config(name, TINY, results_dir=root))
+
+
+def test_layer_dynamics_draws_each_layer_averaged_over_seeds(tmp_path):
+    """Two seeds of one configuration: each panel (DSE, DSMI(T; Y), DSMI(T; X)) has one line
+    per layer through the epochs, at the mean of the seeds; other t and metrics are left out."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    runs = ["digits-mlp-supervised-s1", "digits-mlp-supervised-s2"]
+    rng = np.random.default_rng(0)
+    for run in runs:
+        for epoch in (0, 1):
+            rows = [dict(layer=layer, depth=depth, metric=metric, split="train", unit=np.nan, t=t,
+                         value=rng.uniform(0, 3))
+                    for depth, layer in enumerate(["layer1", "penultimate"], 1)
+                    for metric in ("DSE", "DSMI_Y", "DSMI_X", "I_XT") for t in (1.0, 2.0)]
+            path = layers_path(tmp_path / "runs" / run, epoch)
+            path.parent.mkdir(parents=True, exist_ok=True)
+            pd.DataFrame(rows).to_parquet(path)
+    overrides = [*TINY, f"+experiment.layerwise.runs=[{','.join(runs)}]", "+experiment.layerwise.epochs=[0,1]"]
+    module = load_study("layer_dynamics")
+    df = module.run(study_config("layer_dynamics", overrides, results_dir=tmp_path))
+    assert set(df.metric) == {"DSE", "DSMI_Y", "DSMI_X"} and set(df.t) == {1.0}
+    assert set(df.config) == {"digits-mlp-supervised"} and set(df.seed) == {1, 2}
+    fig = module.FIGURES["layer_dse_dsmi_vs_epoch"](df)
+    assert [ax.get_title() for ax in fig.axes] == [
+        "measure = DSE(T)", "measure = DSMI(T; Y)", "measure = DSMI(T; X)"]
+    for ax, metric in zip(fig.axes, ("DSE", "DSMI_Y", "DSMI_X")):
+        mean = df[df.metric == metric].groupby(["layer", "epoch"]).value.mean().unstack("epoch")
+        got = sorted(tuple(np.round(line.get_ydata(), 9)) for line in ax.lines if len(line.get_xdata()))
+        assert got == sorted(tuple(np.round(v, 9)) for v in mean.to_numpy())
+    with pytest.raises(ValueError, match="study.t=5"):
+        module.run(study_config("layer_dynamics", [*overrides, "study.t=5"], results_dir=tmp_path))

@@ -33,6 +33,7 @@ COMMANDS = {
     "study": "repscope.studies.command:study",
     "figure": "repscope.studies.command:figure",
     "fidelity": "repscope.studies.fidelity:main",
+    "trust-table": "repscope.studies.trust_table:main",
     "config": "repscope.pipeline.commands:config",
     "clusters": "repscope.pipeline.commands:clusters",
     "measure": "repscope.pipeline.commands:measure",

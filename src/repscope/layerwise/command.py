@@ -125,8 +125,8 @@ def _split_data(ctx, split, names, eval_data, pick):
 
 
 def _dsmi_settings(cfg, clusters, ids, plane, split):
-    """The experiment's metrics settings restricted to DSMI(T; Y) and, with
-    clustered inputs, DSMI(T; X); and the clusters of the information plane's
+    """The experiment's metrics settings restricted to DSE(T), DSMI(T; Y) and, with
+    clustered inputs, DSMI(T; X) (drawn by study layer_dynamics); and the clusters of the information plane's
     inputs: the evaluation subset's (from the ``clusters`` file) or, on the
     training split, the training inputs clustered here as `repscope clusters`
     clusters the evaluation inputs."""
@@ -147,7 +147,7 @@ def _dsmi_settings(cfg, clusters, ids, plane, split):
                 raise ValueError(f"clusters={clusters} belong to other samples than the evaluation "
                                  "subset: rebuild the dataset's inputs and clusters")
             x_clusters = f["clusters"]
-    m = OmegaConf.merge(cfg.metrics, {"measures": ["DSMI_Y"] + (["DSMI_X"] if clusters else [])})
+    m = OmegaConf.merge(cfg.metrics, {"measures": ["DSE", "DSMI_Y"] + (["DSMI_X"] if clusters else [])})
     validate_metrics(m)
     m.device = resolve_device(m)
     return m, x_clusters
