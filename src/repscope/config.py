@@ -119,16 +119,12 @@ def split_args(argv, keys) -> tuple[dict, list[str]]:
 
 
 def validate(cfg: DictConfig) -> DictConfig:
-    """Check every group a run uses before any work starts; a bad value raises
-    ValueError naming the key, the value and what is allowed."""
-    from . import data, models, training
+    """Check the groups a run uses (seed, dataset, model, method, train) before
+    any work starts (:mod:`repscope.schema`); a bad value raises ValueError
+    naming the key, the value and what is allowed."""
+    from .schema import check_run
 
-    if isinstance(cfg.get("seed"), bool) or not isinstance(cfg.get("seed"), int):
-        raise ValueError(f"seed must be an integer; got {cfg.get('seed')!r}")
-    data.validate(cfg.dataset)
-    models.validate(cfg.model)
-    training.validate_method(cfg.method)
-    training.validate_train(cfg.train)
+    check_run(cfg)
     return cfg
 
 
