@@ -109,7 +109,8 @@ def test_study_estimates_follow_the_truth_and_the_figure_draws_them():
     ("phate_trajectory", "study.epochs=[0,7]", "study.epochs"),
 ])
 def test_bad_study_settings_fail_when_the_workflow_is_planned(study, override, match):
-    from repscope.studies import load_study, study_config
+    from repscope.schema.experiment import check_study
+    from repscope.studies import study_config
 
     with pytest.raises(ValueError, match=match):
-        load_study(study).needs(study_config(study, ["experiment=quick", override]).study)
+        check_study(study, study_config(study, ["experiment=quick", override]).study)

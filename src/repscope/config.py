@@ -17,11 +17,13 @@ silently, and where none is found a ValueError says what to do. Every
 so it is in every job log."""
 from __future__ import annotations
 
+import copy
+import functools
 import os
 import sys
 from pathlib import Path
 
-from omegaconf import DictConfig
+from omegaconf import DictConfig, OmegaConf
 
 ENV = "REPSCOPE_CONF"
 
@@ -87,6 +89,19 @@ def __getattr__(name):  # CONF_DIR is found on first use, not at import
 def choices(group: str) -> list[str]:
     """The option names of a config group (the yaml files in conf/<group>/)."""
     return sorted(p.stem for p in (conf_dir() / group).glob("*.yaml"))
+
+
+def load_option(group: str, name: str) -> DictConfig:
+    """``conf/<group>/<name>.yaml`` as written (its defaults list not applied), a
+    fresh copy of a read cached per file and modification time (planning reads
+    the same files many times)."""
+    path = conf_dir() / group / f"{name}.yaml"
+    return copy.deepcopy(_load(str(path), path.stat().st_mtime_ns))
+
+
+@functools.lru_cache(maxsize=None)
+def _load(path: str, mtime_ns: int) -> DictConfig:
+    return OmegaConf.load(path)
 
 
 def compose(overrides=(), config_name: str = "config") -> DictConfig:

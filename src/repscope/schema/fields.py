@@ -36,8 +36,8 @@ def _spec(test, optional: bool, doc: str):
 
 def integer(low: int | None = None, *, optional: bool = False):
     """An integer, at least ``low``."""
-    what = "an integer" + ("" if low is None else " >= 1" if low == 1 else f" >= {low}")
-    what = "a positive integer" if low == 1 else what
+    what = {None: "an integer", 0: "a non-negative integer", 1: "a positive integer"}.get(
+        low, f"an integer >= {low}")
 
     def test(v, key):
         if not _is_int(v) or (low is not None and v < low):
@@ -138,19 +138,19 @@ def _plain(v):
     return OmegaConf.to_container(v) if isinstance(v, (DictConfig, ListConfig)) else v
 
 
-def check(node, cls, prefix: str) -> None:
+def check(node, cls, prefix: str, only=None) -> None:
     """Check a composed group ``node`` against dataclass ``cls``; ``prefix`` is
-    its key (``train``, ``method.augment.image``)."""
+    its key (``train``, ``method.augment.image``); ``only``: just these keys."""
     from omegaconf import DictConfig
 
     if not isinstance(node, (DictConfig, dict)):
         _fail(prefix, f"a mapping of {sorted(f.name for f in dataclasses.fields(cls))}", _plain(node))
-    declared = {f.name: f for f in dataclasses.fields(cls)}
-    unknown = sorted(set(node) - set(declared))
+    declared = {f.name: f for f in dataclasses.fields(cls) if only is None or f.name in only}
+    unknown = sorted(set(node) - set(declared)) if only is None else []
     if unknown:
         raise ValueError(f"{prefix}: unknown key(s) {unknown}; allowed: {sorted(declared)}")
     for name, f in declared.items():
         f.metadata["check"](node.get(name), f"{prefix}.{name}" if prefix else name)
-    for rule in getattr(cls, "RULES", ()):
+    for rule in getattr(cls, "RULES", ()) if only is None else ():
         rule(node, prefix)
 

@@ -218,6 +218,7 @@ class Run:
     train: Train = group(Train)
 
 
-def check_run(cfg) -> None:
-    """Check the groups of a run (not the others the composed config carries)."""
-    check({k: cfg.get(k) for k in Run.__dataclass_fields__}, Run, "")
+def check_run(cfg, only=None) -> None:
+    """Check the groups of a run (``only``: just these), not the others the
+    composed config carries."""
+    check({k: cfg.get(k) for k in Run.__dataclass_fields__}, Run, "", only)

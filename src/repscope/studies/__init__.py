@@ -8,18 +8,20 @@ Snakemake rules ask: which studies and figures exist, which files a study
 needs, which targets an experiment has."""
 from __future__ import annotations
 
+import copy
+import functools
 import importlib
 
 from omegaconf import DictConfig, OmegaConf, open_dict
 
-from ..config import CONF_DIR, choices, compose
+from ..config import CONF_DIR, choices, compose, load_option
 
 
 def _study_yaml(name: str) -> DictConfig:
     names = choices("study")
     if name not in names:
         raise ValueError(f"study must be one of {names}; got {name!r}")
-    return OmegaConf.load(CONF_DIR / "study" / f"{name}.yaml")
+    return load_option("study", name)
 
 
 def study_figures(name: str) -> list[str]:
@@ -85,19 +87,30 @@ def load_study(name: str):
 
 
 def study_config(name: str, overrides=(), results_dir=None) -> DictConfig:
-    """``+study=<name>`` composed with the overrides, the experiment's
-    ``studies.<name>`` block merged onto ``cfg.study``, then the ``study.*``
-    overrides on top (so the command line wins over the experiment);
-    ``study.results_dir`` is where the study finds the files it needs."""
+    """The config composed with the overrides, ``study`` = conf/study/<name>.yaml
+    (as ``+study=<name>`` composes it), the experiment's ``studies.<name>`` block
+    merged onto it, then the ``study.*`` overrides on top (so the command line
+    wins over the experiment); ``study.results_dir`` is where the study finds the
+    files it needs. The rest is composed once per overrides (the workflow asks
+    for every study of one experiment when it is planned)."""
     mine = [o.lstrip("+") for o in overrides if o.lstrip("+").startswith("study.")]
-    cfg = compose([f"+study={name}", *(o for o in overrides if o.lstrip("+") not in mine)])
+    cfg = copy.deepcopy(_composed(str(CONF_DIR), tuple(o for o in overrides if o.lstrip("+") not in mine)))
     extra = (cfg.experiment.get("studies") or {}).get(name) or {}
+    study = _study_yaml(name)
+    OmegaConf.set_struct(study, True)
     try:
-        merged = OmegaConf.merge(cfg.study, extra, OmegaConf.from_dotlist(mine).get("study", {}))
+        merged = OmegaConf.merge(study, extra, OmegaConf.from_dotlist(mine).get("study", {}))
     except Exception as err:  # an unknown key, or a value of the wrong type
         raise ValueError(f"study overrides (experiment.studies.{name}, {mine}) do not fit "
                          f"conf/study/{name}.yaml: {err}") from None
+    OmegaConf.set_struct(merged, None)  # struct as the composed config (open_dict opens both)
     with open_dict(cfg):
         cfg.study = merged
         cfg.study.results_dir = None if results_dir is None else str(results_dir)
     return cfg
+
+
+@functools.lru_cache(maxsize=16)
+def _composed(conf: str, overrides: tuple) -> DictConfig:
+    """``compose(overrides)`` once per conf/ folder and overrides (callers get a copy)."""
+    return compose(list(overrides))

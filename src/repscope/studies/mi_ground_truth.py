@@ -16,13 +16,8 @@ from ._common import cell_rng, grid, line_grid
 from .t5 import estimators
 
 
-def needs(s) -> list[str]:
-    """No files; called when the workflow is planned, so a bad setting fails before any job."""
-    _check(s)
-    return []
-
-
-def _check(s) -> None:
+def check(s) -> None:
+    """The study's settings; called when the workflow is planned, so a bad one fails before any job."""
     from .._validate import check_choice, check_positive
     from ..data.mixtures import TRANSFORMS
 
@@ -71,7 +66,7 @@ def _mixture(s, separation, kind) -> Mixture:
 
 def run(cfg) -> pd.DataFrame:
     s = cfg.study
-    _check(s)
+    check(s)
     fns = _estimators(s)
     truths = _truths(s)
     rows = []

@@ -36,6 +36,11 @@ KINDS = {"dsmi": _dsmi, "asmi": _asmi, "binned": binned_mutual_information,
 ON_DEVICE = ("dsmi", "asmi", "ksg", "mine", "infonce")
 
 
+def check(s) -> None:
+    """The estimator table's kinds, when the workflow is planned."""
+    estimators(s)
+
+
 def estimators(s) -> dict:
     """{name: f(Z, y, seed) -> bits} from the study's ``estimators`` table (an
     entry set to null, e.g. by an experiment, is left out)."""
