@@ -111,3 +111,20 @@ def test_snakemake_dry_run_refuses_a_bad_value_before_any_job(tmp_path):
                          capture_output=True, text=True)
     assert out.returncode != 0 and "train.lr must be a positive number; got -1" in out.stdout + out.stderr
     assert not (tmp_path / "results").exists()
+
+
+def test_estimator_tables_are_keyed_by_identifiers_editable_from_the_command_line():
+    from repscope.studies.t5 import estimators
+
+    s = study_config("t5", ["experiment=quick", "~study.estimators.CSMI_5bins",
+                            "study.estimators.KSG_Ross.k=5"]).study
+    assert "CSMI_5bins" not in s.estimators and s.estimators.KSG_Ross.k == 5
+    labels = list(estimators(s))  # the display names the tables and figures show
+    assert "CSMI 10 bins" in labels and "KSG (Ross)" in labels and "CSMI 5 bins" not in labels
+    assert "MINE held-out" in labels  # quick.yaml edits it by its identifier
+    with pytest.raises(ValueError, match=r"~study\.estimators\.CSMI_7bins: no such key"):
+        study_config("t5", ["experiment=quick", "~study.estimators.CSMI_7bins"])
+    for name in choices("study"):  # every table key is an identifier (editable as study.<table>.<key>)
+        for table in ("estimators", "measures"):
+            keys = list(study_config(name, ["experiment=quick"]).study.get(table) or {})
+            assert all(k.isidentifier() for k in keys), (name, table, keys)

@@ -89,12 +89,14 @@ def load_study(name: str):
 def study_config(name: str, overrides=(), results_dir=None) -> DictConfig:
     """The config composed with the overrides, ``study`` = conf/study/<name>.yaml
     (as ``+study=<name>`` composes it), the experiment's ``studies.<name>`` block
-    merged onto it, then the ``study.*`` overrides on top (so the command line
-    wins over the experiment); ``study.results_dir`` is where the study finds the
+    merged onto it, then the ``study.*`` overrides (``~study.*`` deletes) on top (so
+    the command line wins over the experiment); ``study.results_dir`` is where the study finds the
     files it needs. The rest is composed once per overrides (the workflow asks
     for every study of one experiment when it is planned)."""
     mine = [o.lstrip("+") for o in overrides if o.lstrip("+").startswith("study.")]
-    cfg = copy.deepcopy(_composed(str(CONF_DIR), tuple(o for o in overrides if o.lstrip("+") not in mine)))
+    gone = [o[len("~study."):] for o in overrides if o.startswith("~study.")]  # deletions
+    rest = tuple(o for o in overrides if o.lstrip("+") not in mine and not o.startswith("~study."))
+    cfg = copy.deepcopy(_composed(str(CONF_DIR), rest))
     extra = (cfg.experiment.get("studies") or {}).get(name) or {}
     study = _study_yaml(name)
     OmegaConf.set_struct(study, True)
@@ -103,6 +105,13 @@ def study_config(name: str, overrides=(), results_dir=None) -> DictConfig:
     except Exception as err:  # an unknown key, or a value of the wrong type
         raise ValueError(f"study overrides (experiment.studies.{name}, {mine}) do not fit "
                          f"conf/study/{name}.yaml: {err}") from None
+    for key in gone:
+        parent, _, last = key.rpartition(".")
+        node = OmegaConf.select(merged, parent) if parent else merged
+        if node is None or last not in node:
+            raise ValueError(f"~study.{key}: no such key in conf/study/{name}.yaml")
+        with open_dict(node):
+            del node[last]
     OmegaConf.set_struct(merged, None)  # struct as the composed config (open_dict opens both)
     with open_dict(cfg):
         cfg.study = merged
