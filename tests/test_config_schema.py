@@ -3,6 +3,7 @@ composes and validates, and a bad value fails when the workflow is planned,
 before any job, naming the key."""
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -128,3 +129,10 @@ def test_estimator_tables_are_keyed_by_identifiers_editable_from_the_command_lin
         for table in ("estimators", "measures"):
             keys = list(study_config(name, ["experiment=quick"]).study.get(table) or {})
             assert all(k.isidentifier() for k in keys), (name, table, keys)
+
+
+def test_checking_a_run_config_imports_neither_torch_nor_the_packages_it_configures():
+    code = ("import sys; from repscope.config import compose, validate; validate(compose([])); "
+            "bad = [m for m in ('torch', 'repscope.data', 'repscope.models', 'repscope.training') "
+            "if m in sys.modules]; assert not bad, bad")
+    subprocess.run([sys.executable, "-c", code], check=True, capture_output=True)

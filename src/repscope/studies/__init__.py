@@ -2,7 +2,9 @@
 {figname: draw(df) -> Figure}``) and one config ``conf/study/<name>.yaml``
 (``name``, parameters at paper size, ``figures``). A study that reads files of
 the experiment (the aggregated metrics table) says which with
-``needs(cfg.study) -> [paths under results/<experiment>]``. An experiment lists its studies, with size overrides, in
+``needs(cfg.study) -> [paths under results/<experiment>]``; one that checks its settings
+beyond their kinds has ``check(cfg.study)`` (both run when the workflow is planned,
+:mod:`repscope.schema.experiment`). An experiment lists its studies, with size overrides, in
 ``experiment.studies``. This module answers the questions the command and the
 Snakemake rules ask: which studies and figures exist, which files a study
 needs, which targets an experiment has."""
