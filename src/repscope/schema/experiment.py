@@ -193,7 +193,7 @@ def _studies(cfg, experiment: str, overrides) -> None:
                 getattr(module, hook)(s)
 
 
-def validate_experiment(cfg, experiment: str, run, overrides=(), check_data: bool = True) -> tuple[list, tuple]:
+def validate_experiment(cfg, experiment: str, run, overrides=(), check_data: bool = True) -> tuple:
     """Check the composed ``experiment=<experiment>`` config (with ``overrides``)
     as a whole; returns its runs (``run(dataset, model, method, seed)``, with a
     ``name``) and evaluated epochs. ``check_data``: whether offline datasets

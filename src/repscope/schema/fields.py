@@ -31,7 +31,8 @@ def _spec(test, optional: bool, doc: str):
         if value is None and optional:
             return
         test(value, key)
-    return dataclasses.field(default=None, metadata={"check": run, "doc": doc + (" or null" if optional else "")})
+    doc += " or null" if optional else ""
+    return dataclasses.field(default=None, metadata={"check": run, "doc": doc})
 
 
 def integer(low: int | None = None, *, optional: bool = False):
@@ -140,17 +141,29 @@ def _plain(v):
 
 def check(node, cls, prefix: str, only=None) -> None:
     """Check a composed group ``node`` against dataclass ``cls``; ``prefix`` is
-    its key (``train``, ``method.augment.image``); ``only``: just these keys."""
+    its key (``train``, ``method.augment.image``); ``only``: just these keys.
+    ``cls.VARIANTS = (key, {value: dataclass})``: the keys of the variant that
+    ``node[key]`` picks are checked too, another variant's keys are refused."""
     from omegaconf import DictConfig
 
     if not isinstance(node, (DictConfig, dict)):
         _fail(prefix, f"a mapping of {sorted(f.name for f in dataclasses.fields(cls))}", _plain(node))
     declared = {f.name: f for f in dataclasses.fields(cls) if only is None or f.name in only}
-    unknown = sorted(set(node) - set(declared)) if only is None else []
-    if unknown:
-        raise ValueError(f"{prefix}: unknown key(s) {unknown}; allowed: {sorted(declared)}")
     for name, f in declared.items():
         f.metadata["check"](node.get(name), f"{prefix}.{name}" if prefix else name)
-    for rule in getattr(cls, "RULES", ()) if only is None else ():
+    if only is not None:
+        return
+    key, variants = getattr(cls, "VARIANTS", (None, {}))
+    variant = variants.get(node.get(key)) if key else None
+    mine = set() if variant is None else {f.name for f in dataclasses.fields(variant)}
+    others = {f.name for v in variants.values() for f in dataclasses.fields(v)} - mine
+    unknown = sorted(set(node) - set(declared) - mine - others)
+    if unknown:
+        raise ValueError(f"{prefix}: unknown key(s) {unknown}; allowed: {sorted(set(declared) | mine)}")
+    foreign = sorted(others & set(node))
+    if foreign:
+        raise ValueError(f"{prefix}: key(s) {foreign} do not apply to {prefix}.{key}={node.get(key)!r}")
+    if variant is not None:
+        check({k: node.get(k) for k in mine}, variant, prefix)
+    for rule in getattr(cls, "RULES", ()):
         rule(node, prefix)
-

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from .fields import anything, check, choice, flag, group, integer, integers, interval, number, text
+from .fields import anything, check, choice, flag, group, integer, integers, interval, names, number, text
 
 DATASETS = ("mnist1d", "digits", "mnist", "fashion_mnist", "cifar10", "cifar100", "stl10", "szt")
 # Files a dataset reads under dataset.root when dataset.download is false (torchvision's folders);
@@ -24,6 +24,8 @@ OPTIMIZERS = ("adamw", "adam", "sgd")
 DEVICES = ("auto", "cpu", "cuda")
 AMP = ("auto", "bf16", "fp16", "none")
 ON_CHANGE = ("refuse", "restart")
+LAYER_MEASURES = ("NC1", "DIB", "MFT", "info_plane", "ablation", "modularity", "CKA")  # repscope.layerwise
+SPLITS = ("train", "test")
 
 
 def _test_size(node, prefix):
@@ -57,16 +59,14 @@ def missing_files(dcfg) -> str | None:
     if dcfg.download:
         return None
     if dcfg.name == "szt":
-        path = Path(dcfg.labels_file)
-        key = "dataset.labels_file"
+        path, key, value = Path(dcfg.labels_file), "dataset.labels_file", dcfg.labels_file
     elif dcfg.name in OFFLINE_FILES:
-        path = Path(dcfg.root) / OFFLINE_FILES[dcfg.name]
-        key = "dataset.root"
+        path, key, value = Path(dcfg.root) / OFFLINE_FILES[dcfg.name], "dataset.root", dcfg.root
     else:
         return None
     if path.exists():
         return None
-    return (f"dataset.name={dcfg.name!r}: {str(path)!r} does not exist ({key}={str(dcfg.get(key.split('.')[1]))!r}, "
+    return (f"dataset.name={dcfg.name!r}: {str(path)!r} does not exist ({key}={str(value)!r}, "
             f"dataset.download=false); put the files there, point {key} at them, or set "
             f"dataset.download=true to fetch them (needs network)")
 
@@ -96,35 +96,14 @@ class Timm:
     kwargs: dict = anything("timm.create_model keyword arguments")
 
 
-KINDS = {"mlp": MLP, "cnn": CNN, "timm": Timm}
-
-
-def _model_kind(node, prefix):
-    """The keys of the model's kind (``model.name``), and no other kind's."""
-    kind = KINDS[node.name]
-    others = {f for k in KINDS.values() if k is not kind for f in k.__dataclass_fields__} - set(
-        kind.__dataclass_fields__)
-    check({k: node.get(k) for k in kind.__dataclass_fields__}, kind, prefix)
-    extra = sorted(others & set(node))
-    if extra:
-        raise ValueError(f"{prefix}: key(s) {extra} do not apply to model.name={node.name!r}")
-
-
 @dataclass
 class Model:
     """The common keys; ``model.name`` picks the kind whose keys follow (MLP, CNN, Timm)."""
 
-    RULES = (_model_kind,)
+    VARIANTS = ("name", {"mlp": MLP, "cnn": CNN, "timm": Timm})
     name: str = choice(*MODELS)
     hooks: list = anything("a list of encoder module names or 'all'")
     init: Init = group(Init)
-    widths: list = anything()
-    activation: str = anything()
-    channels: list = anything()
-    kernel_size: int = anything()
-    arch: str = anything()
-    pretrained: bool = anything()
-    kwargs: dict = anything()
 
 
 def _crop_at_most_one(node, prefix):
@@ -160,11 +139,6 @@ class Augment:
     signal: SignalAugment = group(SignalAugment)
 
 
-def _simclr_keys(node, prefix):
-    if node.name == "simclr":
-        check({k: node.get(k) for k in SimCLR.__dataclass_fields__}, SimCLR, prefix)
-
-
 @dataclass
 class SimCLR:
     loss: str = choice(*SIMCLR_LOSSES)
@@ -176,14 +150,9 @@ class SimCLR:
 
 @dataclass
 class Method:
-    RULES = (_simclr_keys,)
+    VARIANTS = ("name", {"simclr": SimCLR})
     name: str = choice(*METHODS)
     augment: Augment = group(Augment, optional=True)
-    loss: str = anything("SimCLR only")
-    temperature: float = anything("SimCLR only")
-    proj_dim: int = anything("SimCLR only")
-    probe_n: int = anything("SimCLR only")
-    probe_max_iter: int = anything("SimCLR only")
 
 
 @dataclass
@@ -205,6 +174,76 @@ class Train:
     embed: bool = flag()
     on_config_change: str = choice(*ON_CHANGE)
     threads: int = integer(1, optional=True)
+
+
+@dataclass
+class NC1:
+    splits: list = names(allow_all=False, allowed=SPLITS)
+    global_mean: str = choice("samples", "classes")
+    divide_by_classes: bool = flag()
+
+
+@dataclass
+class DIB:
+    n_train: int = integer(1, optional=True)
+    epochs: int = integer(1)
+    batch_size: int = integer(1)
+    lr: float = number(0, above=True)
+    weight_decay: float = number(0)
+
+
+@dataclass
+class Manifold:
+    split: str = choice(*SPLITS)
+    examples_per_class: int = integer(1)
+    kappa: float = number(0)
+    n_t: int = integer(1)
+    n_reps: int = integer(1)
+    max_features: int = integer(1)
+    subspace: str = choice("samples", "rank")
+    max_iter: int = integer(1)
+    n_jobs: int = integer()
+
+
+@dataclass
+class InfoPlane:
+    split: str = choice(*SPLITS)
+    n_train: int = integer(1, optional=True)
+    num_bins: int = integer(1)
+    value_range: list = anything("global or [lo, hi]")
+    dsmi: bool = flag()
+
+
+@dataclass
+class Ablation:
+    n_directions: int = integer(1, optional=True)
+    chunk: int = integer(1)
+
+
+@dataclass
+class Modularity:
+    pairs: str = choice("all", "consecutive")
+    logits: bool = flag()
+    num_bins: int = integer(1)
+    subset_size: int = integer(1)
+    n_subsets: int = integer(1)
+
+
+@dataclass
+class Layers:
+    """``conf/layers/``: the layer-wise measures (studies S4-S7)."""
+
+    name: str = text()
+    measures: list = names(allow_all=False, allowed=LAYER_MEASURES)
+    layers: list = names()
+    input: bool = flag()
+    seed: int = integer()
+    nc1: NC1 = group(NC1)
+    dib: DIB = group(DIB)
+    manifold: Manifold = group(Manifold)
+    info_plane: InfoPlane = group(InfoPlane)
+    ablation: Ablation = group(Ablation)
+    modularity: Modularity = group(Modularity)
 
 
 @dataclass
