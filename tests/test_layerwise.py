@@ -57,7 +57,7 @@ def test_layerwise_selection_checks_runs_and_epochs():
     with pytest.raises(ValueError, match="non-empty 'runs'"):
         layerwise_selection({"runs": [], "epochs": [0]}, 4)
     for experiment in ("quick", "szt"):  # both measure runs of their grid layer-wise
-        plan = load_plan(experiment)
+        plan = load_plan(experiment, check_data=False)
         runs, epochs = layerwise_selection(
             plan.cfg.experiment.layerwise, plan.cfg.train.epochs, plan.cfg.train.checkpoint_every,
             [r.name for r in plan.runs], plan.cfg.layers)
@@ -130,7 +130,7 @@ def test_layers_command_writes_every_measure(trained):
 
 
 def test_mlp_nonlinearity_is_a_config_choice_tanh_for_szt():
-    (model,) = {run.model for run in load_plan("szt").runs}
+    (model,) = {run.model for run in load_plan("szt", check_data=False).runs}
     szt = compose(["experiment=szt", "dataset=mnist1d", f"model={model}"])
     assert szt.model.activation == "tanh"
     net = build_network(szt, (1, 40), 2)

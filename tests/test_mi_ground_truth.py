@@ -130,10 +130,11 @@ def test_cells_measured_by_two_processes_give_the_rows_of_one():
     ("phate_trajectory", "study.epochs=[0,7]", "study.epochs"),
 ])
 def test_bad_study_settings_fail_when_the_workflow_is_planned(study, override, match):
-    from repscope.studies import load_study, study_config
+    from repscope.schema.experiment import check_study
+    from repscope.studies import study_config
 
     with pytest.raises(ValueError, match=match):
-        load_study(study).needs(study_config(study, ["experiment=quick", override]).study)
+        check_study(study, study_config(study, ["experiment=quick", override]).study)
 
 
 def _kernel_contrast(Z, y) -> float:

@@ -2,48 +2,23 @@
 per-batch preprocessing/augmentation pipeline.
 
 Add a dataset: write a loader returning :class:`Dataset` in ``sources.py``,
-register it in ``LOADERS`` and add ``conf/dataset/<name>.yaml``."""
+register it in ``LOADERS``, add its name to ``repscope.schema.groups.DATASETS`` and
+add ``conf/dataset/<name>.yaml``."""
 from __future__ import annotations
 
 import numpy as np
 
-from .._validate import check_choice, check_positive
+from ..schema.fields import check
+from ..schema.groups import Dataset as DatasetSchema
 from .pipeline import Pipeline, resize, to_float
 from .sources import LOADERS, Dataset
 from .subset import stratified_subset
 
-DATASETS = tuple(LOADERS)
-
-__all__ = ["DATASETS", "Dataset", "Pipeline", "eval_indices", "eval_inputs", "load_dataset",
-           "stratified_subset", "validate"]
-
-
-def _optional_positive(value, name):
-    if value is not None:
-        check_positive(value, name, integer=True)
-
-
-def validate(dcfg) -> None:
-    """ValueError naming the ``dataset.*`` key whose value is not allowed."""
-    check_choice(dcfg.name, "dataset.name", DATASETS)
-    for key in ("eval_n", "x_size", "img_size"):
-        _optional_positive(dcfg.get(key), f"dataset.{key}")
-    check_positive(dcfg.passes_per_epoch, "dataset.passes_per_epoch", integer=True)
-    check_choice(dcfg.get("channels"), "dataset.channels", [None, 1, 3])
-    check_choice(dcfg.get("download"), "dataset.download", [True, False])
-    check_choice(dcfg.get("flip"), "dataset.flip", [True, False])
-    for key in [k for k in ("eval_seed", "split_seed") if k in dcfg]:
-        if isinstance(dcfg[key], bool) or not isinstance(dcfg[key], int):
-            raise ValueError(f"dataset.{key} must be an integer; got {dcfg[key]!r}")
-    if "test_size" in dcfg:
-        size = dcfg.test_size
-        if isinstance(size, bool) or not (isinstance(size, int) and size > 0
-                                          or isinstance(size, float) and 0 < size < 1):
-            raise ValueError(f"dataset.test_size must be a positive count or a fraction in (0, 1); got {size!r}")
+__all__ = ["Dataset", "Pipeline", "eval_indices", "eval_inputs", "load_dataset", "stratified_subset"]
 
 
 def load_dataset(dcfg) -> Dataset:
-    validate(dcfg)
+    check(dcfg, DatasetSchema, "dataset")
     return LOADERS[dcfg.name](dcfg)
 
 

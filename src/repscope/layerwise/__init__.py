@@ -11,11 +11,9 @@ from __future__ import annotations
 import numbers
 from pathlib import Path
 
-from .._validate import check_choice, check_positive
+from ..schema.fields import check
+from ..schema.groups import Layers
 
-MEASURES = ("NC1", "DIB", "MFT", "info_plane", "ablation", "modularity", "CKA")
-SPLITS = ("train", "test")
-PAIRS = ("all", "consecutive")
 COLUMNS = ["layer", "depth", "metric", "split", "unit", "t", "value"]
 
 
@@ -24,38 +22,8 @@ def layers_path(run_dir, epoch: int) -> Path:
 
 
 def validate_layers(lcfg) -> None:
-    """Check ``cfg.layers``; ValueError naming the key, the value and what is allowed."""
-    measures = list(lcfg.measures)
-    bad = [m for m in measures if m not in MEASURES]
-    if not measures or bad:
-        raise ValueError(f"layers.measures: unknown measure(s) {bad or measures}; valid: {list(MEASURES)}")
-    if lcfg.layers != "all" and (isinstance(lcfg.layers, str) or not list(lcfg.layers)):
-        raise ValueError(f"layers.layers must be 'all' or a non-empty list of layer names; "
-                         f"got {lcfg.layers!r}")
-    check_choice(lcfg.input, "layers.input", (True, False))
-    if isinstance(lcfg.seed, bool) or not isinstance(lcfg.seed, numbers.Integral):
-        raise ValueError(f"layers.seed must be an integer; got {lcfg.seed!r}")
-    for split in lcfg.nc1.splits:
-        check_choice(split, "layers.nc1.splits", SPLITS)
-    check_choice(lcfg.nc1.global_mean, "layers.nc1.global_mean", ("samples", "classes"))
-    if lcfg.dib.n_train is not None:
-        check_positive(lcfg.dib.n_train, "layers.dib.n_train", integer=True)
-    for key in ("epochs", "batch_size"):
-        check_positive(lcfg.dib[key], f"layers.dib.{key}", integer=True)
-    check_positive(lcfg.dib.lr, "layers.dib.lr")
-    for key in ("examples_per_class", "n_t", "n_reps", "max_iter"):
-        check_positive(lcfg.manifold[key], f"layers.manifold.{key}", integer=True)
-    check_choice(lcfg.manifold.subspace, "layers.manifold.subspace", ("samples", "rank"))
-    check_choice(lcfg.manifold.split, "layers.manifold.split", SPLITS)
-    check_choice(lcfg.info_plane.split, "layers.info_plane.split", SPLITS)
-    if lcfg.info_plane.n_train is not None:
-        check_positive(lcfg.info_plane.n_train, "layers.info_plane.n_train", integer=True)
-    check_choice(lcfg.modularity.pairs, "layers.modularity.pairs", PAIRS)
-    check_choice(lcfg.modularity.logits, "layers.modularity.logits", (True, False))
-    for key in ("num_bins", "subset_size", "n_subsets"):
-        check_positive(lcfg.modularity[key], f"layers.modularity.{key}", integer=True)
-    check_positive(lcfg.info_plane.num_bins, "layers.info_plane.num_bins", integer=True)
-    check_positive(lcfg.ablation.chunk, "layers.ablation.chunk", integer=True)
+    """Check ``cfg.layers`` against its schema (:class:`repscope.schema.groups.Layers`)."""
+    check(lcfg, Layers, "layers")
 
 
 def needs_final(lcfg) -> bool:

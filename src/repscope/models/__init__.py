@@ -10,10 +10,10 @@ import contextlib
 import torch
 from torch import nn
 
-from .._validate import check_choice, check_positive
-from .small import ACTIVATIONS, CNN, MLP
+from ..schema.fields import check
+from ..schema.groups import Model
+from .small import CNN, MLP
 
-MODELS = ("mlp", "cnn", "timm")
 PENULTIMATE = "penultimate"
 
 
@@ -34,30 +34,8 @@ class Network(nn.Module):
         return self.encoder(x)
 
 
-def validate(mcfg) -> None:
-    """ValueError naming the ``model.*`` key whose value is not allowed."""
-    check_choice(mcfg.name, "model.name", MODELS)
-    sizes = {"mlp": "widths", "cnn": "channels"}.get(mcfg.name)
-    if sizes is not None:
-        values = mcfg.get(sizes)
-        if not values or any(isinstance(v, bool) or not isinstance(v, int) or v <= 0 for v in values):
-            raise ValueError(f"model.{sizes} must be a non-empty list of positive integers; got {values!r}")
-    if mcfg.name == "mlp":
-        check_choice(mcfg.get("activation"), "model.activation", ACTIVATIONS)
-    if mcfg.name == "cnn":
-        check_positive(mcfg.kernel_size, "model.kernel_size", integer=True)
-    if mcfg.name == "timm":
-        if not isinstance(mcfg.get("arch"), str) or not mcfg.arch:
-            raise ValueError(f"model.arch must be a timm model name; got {mcfg.get('arch')!r}")
-        check_choice(mcfg.get("pretrained"), "model.pretrained", [True, False])
-    for key in ("conv_std", "linear_std"):
-        value = (mcfg.get("init") or {}).get(key)
-        if value is not None:
-            check_positive(value, f"model.init.{key}")
-
-
 def build_encoder(mcfg, input_shape) -> nn.Module:
-    validate(mcfg)
+    check(mcfg, Model, "model")
     if mcfg.name == "mlp":
         return MLP(int(torch.Size(input_shape).numel()), list(mcfg.widths), mcfg.activation)
     if mcfg.name == "cnn":

@@ -20,13 +20,8 @@ from ._common import cell_rng, line_grid
 from .t5 import estimators
 
 
-def needs(s) -> list[str]:
-    """No files; called when the workflow is planned, so a bad setting fails before any job."""
-    _check(s)
-    return []
-
-
-def _check(s) -> None:
+def check(s) -> None:
+    """The study's settings; called when the workflow is planned, so a bad one fails before any job."""
     from .._validate import check_choice, check_positive
     from ..data.mixtures import TRANSFORMS
 
@@ -118,7 +113,7 @@ def run(cfg) -> pd.DataFrame:
     """Every cell of the sweeps, measured by ``study.workers`` processes side by side
     (single-threaded each; 1 = in this process)."""
     s = cfg.study
-    _check(s)
+    check(s)
     truths = _truths(s)
     cells = _cells(s)
     progress = dict(total=len(cells), desc="ground truth", mininterval=2.0)
