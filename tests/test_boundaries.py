@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import torch
 
-import repscope.metrics.dse as dse_module
+import repscope.spectral.setup as spectral_setup
 from repscope import metrics as M
 
 
@@ -113,7 +113,7 @@ def test_bad_parameters_fail_before_any_spectrum(monkeypatch, fn, kwargs, param)
     def trap(*args, **kw):
         raise AssertionError("expensive work started before the parameters were checked")
 
-    monkeypatch.setattr(dse_module.SpectralSetup, "__init__", trap)
+    monkeypatch.setattr(spectral_setup.SpectralSetup, "__init__", trap)
     Z, y = blobs()
     second = {M.diffusion_spectral_entropy: (), M.diffusion_spectral_mutual_information: (y,),
               M.diffusion_spectral_measures: ({"y": y},)}[fn]

@@ -14,13 +14,11 @@ from typing import NamedTuple
 import numpy as np
 
 from .._validate import (check_choice, check_max_n, check_points, check_positive, check_same_length, check_seed,
-                         check_spectral, integer_labels, to_numpy)
-from ..spectral import Estimate, as_solver
-from .dse import ADJACENCY_KINDS, SpectralSetup
+                         check_spectral, to_numpy)
+from ..spectral import ADJACENCY_KINDS, Estimate, SpectralSetup, as_solver
+from .binned import classic_entropies
+from .reference import cluster_reference
 from .sampling import Sampler, subsample
-from .shannon import bin_columns, classic_entropies
-
-REFERENCE_TYPES = ("auto", "discrete", "scalar", "vector")
 
 
 class MutualInformation(NamedTuple):
@@ -29,52 +27,6 @@ class MutualInformation(NamedTuple):
 
     mi: float | np.ndarray
     clusters: np.ndarray
-
-
-def cluster_reference(reference, reference_type="auto", n_clusters=10, seed=0) -> np.ndarray:
-    """Discrete categories [N] for a reference variable B.
-
-    - ``discrete`` (integer/bool labels, [N] or [N, 1]): used as they are;
-    - ``scalar`` (a continuous [N] or [N, 1]): min-max scaled, cut into
-      ``n_clusters`` equal bins;
-    - ``vector`` ([N, D'], e.g. flattened inputs X): spectral clustering with a
-      nearest-neighbours affinity and ``cluster_qr`` labels, seeded. Compute it
-      once per dataset and pass the result back as ``clusters=``.
-    ``auto`` picks discrete for one column of integer labels (integers, bools
-    or floats that are all whole numbers: 0.0 ... 19.0 are 20 classes, not a
-    scalar cut into bins), scalar for any other column, vector otherwise."""
-    check_choice(reference_type, "reference_type", REFERENCE_TYPES)
-    B = to_numpy(reference)
-    if B.ndim == 1:
-        B = B[:, None]
-    if B.ndim != 2:
-        raise ValueError(f"reference must be [N], [N, 1] or [N, D']; got shape {B.shape}")
-    if reference_type == "auto":
-        if B.shape[1] > 1:
-            reference_type = "vector"
-        elif integer_labels(B) is not None:
-            reference_type = "discrete"
-        else:
-            reference_type = "scalar"
-    if reference_type != "vector" and B.shape[1] != 1:
-        raise ValueError(f"reference must be one column for reference_type={reference_type!r}; "
-                         f"got shape {B.shape}")
-    if reference_type == "discrete":
-        if np.issubdtype(B.dtype, np.floating) and not np.isfinite(B).all():
-            raise ValueError("reference contains NaN or Inf; discrete labels must be finite")
-        labels = integer_labels(B[:, 0])
-        return B[:, 0] if labels is None else labels
-    check_points(B, "reference")
-    check_positive(n_clusters, "n_clusters", integer=True)
-    if reference_type == "scalar":
-        return bin_columns(B, n_clusters)[:, 0]
-    if len(B) <= max(n_clusters, 10):
-        raise ValueError(f"reference: spectral clustering of vectors into n_clusters={n_clusters} needs more points "
-                         f"than n_clusters and than its 10 nearest neighbours; got N={len(B)}")
-    from sklearn.cluster import SpectralClustering
-
-    return SpectralClustering(n_clusters=n_clusters, affinity="nearest_neighbors",
-                              assign_labels="cluster_qr", random_state=seed).fit(B).labels_
 
 
 def _subsets(clusters, n_repetitions, sampler: Sampler, max_n):
@@ -239,3 +191,13 @@ def adjacency_spectral_mutual_information(
                                n_clusters=n_clusters, clusters=clusters,
                                n_repetitions=n_repetitions, seed=seed, sampling=sampling,
                                max_n=max_n)
+
+
+def binned_mutual_information(Z, reference, *, num_bins=10, seed=0, n_repetitions=5,
+                              reference_type="auto", n_clusters=10) -> float:
+    """Binned (classic Shannon) MI in bits: CSMI with ``num_bins`` equal bins per
+    dimension. The common-signature form of
+    :func:`classic_shannon_mutual_information`."""
+    return classic_shannon_mutual_information(
+        Z, reference, num_bins_per_dim=num_bins, seed=seed, n_repetitions=n_repetitions,
+        reference_type=reference_type, n_clusters=n_clusters).mi

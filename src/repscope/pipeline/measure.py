@@ -15,9 +15,8 @@ import numpy as np
 
 from .._validate import MAX_T, check_choice, check_positive
 from ..metrics import diffusion_spectral_measures
-from ..metrics.dse import ADJACENCY_KINDS
 from ..metrics.sampling import SAMPLING
-from ..spectral import BACKENDS, BANDWIDTH_RULES, DTYPES
+from ..spectral import ADJACENCY_KINDS, BACKENDS, BANDWIDTH_RULES, DTYPES
 from ..spectral.solver import Solver
 from .registry import MEASURES, SPECTRAL, Measure, custom
 
