@@ -15,7 +15,7 @@ import numpy as np
 
 from .._validate import (check_choice, check_max_n, check_points, check_positive, check_same_length, check_seed,
                          check_spectral, to_numpy)
-from ..spectral import ADJACENCY_KINDS, Estimate, SpectralSetup, as_solver
+from ..spectral import ADJACENCY_KINDS, Estimate, SpectralSetup, as_solver, spectrum_entropy
 from .binned import classic_entropies
 from .reference import cluster_reference
 from .sampling import Sampler, subsample
@@ -134,30 +134,71 @@ def diffusion_spectral_measures(
     a ``sigma`` rule is resolved on all of Z also for DSE when N > ``max_n``."""
     Z = check_spectral(Z, sigma=sigma, t=t, knn_k=knn_k, max_n=max_n, seed=seed, sampling=sampling,
                        backend=backend, dtype=dtype, device=device, solver=solver)
-    check_positive(n_repetitions, "n_repetitions", integer=True)
-    plans = {}
-    for name, assignment in clusters.items():
-        assignment = to_numpy(assignment).reshape(-1)
-        check_same_length(Z.shape[0], assignment, f"clusters[{name!r}]")
-        plans[name] = _subsets(assignment, n_repetitions, Sampler(seed, sampling), max_n)
+    counts, subsets = _plan(Z.shape[0], clusters, dse, n_repetitions, seed, sampling, max_n)
     setup = SpectralSetup(Z, sigma, knn_k=knn_k, backend=backend, dtype=dtype, device=device,
                           solver=as_solver(solver))
-    subsets = [s for _, per_class in plans.values() for s in per_class]
+    return _assemble(counts, *setup.entropies(subsets, t), n_repetitions, dse, return_stderr)
+
+
+def _plan(n, clusters, dse, n_repetitions, seed, sampling, max_n):
+    """({name: class counts}, the subsets of every block in order: per reference, per
+    class its own points then ``n_repetitions`` random subsets; last all of Z when ``dse``)."""
+    check_positive(n_repetitions, "n_repetitions", integer=True)
+    counts, subsets = {}, []
+    for name, assignment in clusters.items():
+        assignment = to_numpy(assignment).reshape(-1)
+        check_same_length(n, assignment, f"clusters[{name!r}]")
+        counts[name], per_class = _subsets(assignment, n_repetitions, Sampler(seed, sampling), max_n)
+        subsets += per_class
     if dse:
-        subsets.append(subsample(Z.shape[0], max_n, seed, sampling))
-    H, E = setup.entropies(subsets, t)
+        subsets.append(subsample(n, max_n, seed, sampling))
+    return counts, subsets
+
+
+def _assemble(counts, H, E, n_repetitions, dse, return_stderr) -> dict:
+    """{"DSE": ..., name: DSMI(Z; B)} from the entropies H (standard errors E) of the blocks."""
     out, start = {}, 0
-    for name, (counts, per_class) in plans.items():
-        block = slice(start, start + len(per_class))
-        out[name] = _combine(counts, H[block], n_repetitions)
+    for name, c in counts.items():
+        block = slice(start, start + len(c) * (n_repetitions + 1))
+        out[name] = _combine(c, H[block], n_repetitions)
         if return_stderr:
-            out[name] = Estimate(out[name], _combine_stderr(counts, E[block], n_repetitions))
-        start += len(per_class)
+            out[name] = Estimate(out[name], _combine_stderr(c, E[block], n_repetitions))
+        start = block.stop
     if dse:
         out["DSE"] = float(H[-1]) if np.ndim(H[-1]) == 0 else H[-1]
         if return_stderr:
             out["DSE"] = Estimate(out["DSE"], float(E[-1]) if np.ndim(E[-1]) == 0 else E[-1])
     return out
+
+
+def diffusion_spectra(Z, clusters, *, sigma=10.0, dse=True, n_repetitions=5, seed=0, sampling="generator",
+                      knn_k=10, max_n=10000, backend="torch", dtype=None, device="cpu") -> list[np.ndarray]:
+    """The exact eigenvalues behind :func:`diffusion_spectral_measures` (arguments as
+    there), one spectrum per block in its order: per reference, per class its own
+    points then ``n_repetitions`` random subsets; last all of Z when ``dse``. They do
+    not depend on t: keep them, and :func:`measures_from_spectra` gives the measures
+    at any t, equal bit for bit to :func:`diffusion_spectral_measures` on the CPU
+    (exact solver)."""
+    Z = check_spectral(Z, sigma=sigma, knn_k=knn_k, max_n=max_n, seed=seed, sampling=sampling,
+                       backend=backend, dtype=dtype, device=device)
+    _, subsets = _plan(Z.shape[0], clusters, dse, n_repetitions, seed, sampling, max_n)
+    return SpectralSetup(Z, sigma, knn_k=knn_k, backend=backend, dtype=dtype, device=device).spectra(subsets)
+
+
+def measures_from_spectra(spectra, clusters, n: int, *, t=1, dse=True, n_repetitions=5, seed=0,
+                          sampling="generator", max_n=10000, return_stderr=False) -> dict:
+    """:func:`diffusion_spectral_measures` at the diffusion time(s) ``t`` from the
+    ``spectra`` :func:`diffusion_spectra` returned for the same ``clusters``, the
+    same number of points ``n`` and the same settings (standard errors 0: the
+    spectra are exact). Spectra of another plan (another count of blocks or
+    other sizes) raise a ValueError."""
+    counts, subsets = _plan(n, clusters, dse, n_repetitions, seed, sampling, max_n)
+    sizes = [n if idx is None else len(idx) for idx in subsets]
+    if [len(lam) for lam in spectra] != sizes:
+        raise ValueError(f"spectra: {len(spectra)} spectra of sizes {[len(lam) for lam in spectra]} are not "
+                         f"those of these clusters and settings ({len(sizes)} blocks of sizes {sizes})")
+    H = np.array([spectrum_entropy(lam[None], t)[0] for lam in spectra])
+    return _assemble(counts, H, np.zeros_like(H), n_repetitions, dse, return_stderr)
 
 
 def classic_shannon_mutual_information(
