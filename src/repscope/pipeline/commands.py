@@ -1,6 +1,6 @@
 """``repscope config``, ``repscope clusters``, ``repscope measure``,
-``repscope aggregate`` and ``repscope training-figures``: the workflow's steps
-after training. Each parses its arguments, composes the config and writes its
+``repscope aggregate`` and ``repscope study-figures``: the workflow's steps
+after training (the S1 figures: :mod:`repscope.figures.command`). Each parses its arguments, composes the config and writes its
 outputs atomically."""
 from __future__ import annotations
 
@@ -153,29 +153,6 @@ def aggregate(argv) -> None:
     save_table(table, out.with_suffix(".csv"))
     save_table(correlations(table), out.parent / "correlations.csv")
     log.info("%d rows from %d runs x %d epochs", len(table), len(plan.runs), len(plan.epochs))
-
-
-def training_figures(argv) -> None:
-    """repscope training-figures experiment=<name> in=<metrics.parquet> out_dir=<folder>
-
-    Every S1 figure of the experiment (each measure against epoch and against
-    accuracy) as <out_dir>/<figure>.pdf and .png."""
-    import pandas as pd
-    from omegaconf import OmegaConf
-    from tqdm.auto import tqdm
-
-    from ..figures.training import DRAW
-    from ..io import save_figure
-    from .plan import load_plan
-
-    own, _ = _args(argv, ("experiment", "in", "out_dir"), training_figures.__doc__.splitlines()[0])
-    plan = load_plan(own["experiment"])
-    table = pd.read_parquet(own["in"])
-    groups = plan.cfg.experiment.get("model_groups")
-    groups = None if groups is None else OmegaConf.to_container(groups)
-    for name, fig in tqdm(plan.figures.items(), desc="figures", unit="figure"):
-        kwargs = {"model_groups": groups} if fig.kind == "accuracy" else {}
-        save_figure(DRAW[fig.kind](table, fig.metric, fig.t, **kwargs), Path(own["out_dir"]) / name)
 
 
 def study_figures(argv) -> None:
