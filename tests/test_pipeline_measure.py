@@ -215,3 +215,24 @@ def test_one_registry_lists_each_measure_where_its_scope_allows(tmp_path, monkey
     validate_layers(lcfg, m)  # a custom measure has both scopes
     with pytest.raises(ValueError, match=r"layers\.measures: unknown measure\(s\) \['NORM'\]"):
         validate_layers(lcfg)
+
+
+@pytest.mark.parametrize("sigma,max_n", [(10.0, None), ("knn", None), ("median", 80)])
+def test_measures_from_kept_spectra_equal_the_shared_kernel_bit_for_bit(data, sigma, max_n):
+    """The exact spectra of every block, kept, give DSE and DSMI at any t exactly as
+    diffusion_spectral_measures computes them (the same eigenvalues, the same sums)."""
+    from repscope.metrics import diffusion_spectra, measures_from_spectra
+
+    Z, y, x = data
+    common = dict(n_repetitions=3, seed=2, max_n=max_n)
+    refs = {"Y": y, "X": x}
+    spectra = diffusion_spectra(Z, refs, sigma=sigma, backend="numpy", **common)
+    assert len(spectra) == sum(len(np.unique(r)) * (3 + 1) for r in refs.values()) + 1  # classes x (own + 3), Z
+    for t in (1, [1.0, 2.5, 7.0]):
+        want = diffusion_spectral_measures(Z, refs, sigma=sigma, t=t, backend="numpy", **common)
+        got = measures_from_spectra(spectra, refs, len(Z), t=t, **common)
+        assert sorted(got) == sorted(want)
+        for k in want:
+            np.testing.assert_array_equal(got[k], want[k])
+    with pytest.raises(ValueError, match="spectra: .* not those of these clusters"):
+        measures_from_spectra(spectra[1:], refs, len(Z), **common)

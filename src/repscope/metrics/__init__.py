@@ -9,8 +9,8 @@ from .dib import DecodableInformation, decodable_information, nuisance_digits
 from .dse import (adjacency_spectral_entropy, diffusion_spectral_entropy, diffusion_spectrum,
                   matrix_entry_entropy)
 from .dsmi import (MutualInformation, adjacency_spectral_mutual_information, binned_mutual_information,
-                   classic_shannon_mutual_information, diffusion_spectral_measures,
-                   diffusion_spectral_mutual_information)
+                   classic_shannon_mutual_information, diffusion_spectra, diffusion_spectral_measures,
+                   diffusion_spectral_mutual_information, measures_from_spectra)
 from .geometry import (knn_accuracy, linear_cka, linear_probe_accuracy,
                        twonn_intrinsic_dimension)
 from .manifold import ManifoldGeometry, manifold_geometry
@@ -22,12 +22,12 @@ __all__ = ["AblationImportance", "DecodableInformation", "ManifoldGeometry", "Mu
            "NC1Accumulator", "ablation_importance", "adjacency_spectral_entropy",
            "adjacency_spectral_mutual_information", "binned_mutual_information",
            "classic_shannon_entropy", "classic_shannon_mutual_information", "cluster_reference",
-           "conditional_entropy", "decodable_information", "diffusion_spectral_entropy",
+           "conditional_entropy", "decodable_information", "diffusion_spectra", "diffusion_spectral_entropy",
            "diffusion_spectral_measures", "diffusion_spectral_mutual_information",
            "diffusion_spectrum", "effective_rank", "infonce_mutual_information",
            "information_plane", "joint_entropy", "knn_accuracy", "ksg_mutual_information", "linear_cka",
            "linear_probe_accuracy", "manifold_geometry",
-           "matrix_entry_entropy", "mine_mutual_information", "modularity_comparisons",
+           "matrix_entry_entropy", "measures_from_spectra", "mine_mutual_information", "modularity_comparisons",
            "mutual_information", "nc1", "nc1_streaming", "nuisance_digits",
            "pooled_conditional_entropy", "pooled_entropy", "pooled_mutual_information", "twonn_intrinsic_dimension",
            "von_neumann_entropy"]
