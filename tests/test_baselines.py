@@ -8,9 +8,9 @@ import torch
 
 from repscope.data.toy import gaussian_blobs
 from repscope.metrics import classic_shannon_mutual_information
-from repscope.metrics.baselines import (binned_mutual_information, effective_rank,
-                                        ksg_mutual_information, von_neumann_entropy)
-from repscope.metrics.neural import infonce_mutual_information, mine_mutual_information
+from repscope.metrics.baselines import effective_rank, ksg_mutual_information, von_neumann_entropy
+from repscope.metrics.dsmi import binned_mutual_information
+from repscope.metrics.variational import infonce_mutual_information, mine_mutual_information
 
 LOG2_3 = math.log2(3)
 

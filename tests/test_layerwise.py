@@ -9,9 +9,10 @@ from repscope.cli import main
 from repscope.config import compose, validate
 from repscope.io import embedding_path, load_embeddings, save_npz
 from repscope.layerwise import layers_path, layerwise_selection
-from repscope.layerwise.compute import collect, decoder_after, hooked_layers, nc1_rows
+from repscope.layerwise.compute import nc1_rows
 from repscope.metrics.nc1 import nc1
 from repscope.models import build_network, forward_layers
+from repscope.models.activations import decoder_after, hooked_layers
 from repscope.pipeline.plan import load_plan
 from repscope.studies import load_study, study_config
 
@@ -150,7 +151,7 @@ def test_modularity_pairs_every_layer_pair_or_neighbours():
     assert len(layer_pairs(names, "all")) == 6
     assert layer_pairs(names, "consecutive") == list(zip(names[:-1], names[1:]))
     lcfg = compose([]).layers
-    from repscope.layerwise.command import _at_most
+    from repscope.layerwise.job import _at_most
 
     assert (_at_most(None, 50), _at_most(80, 50), _at_most(20, 50)) == (None, None, 20)  # at most the split
     assert (lcfg.modularity.pairs, lcfg.modularity.logits) == ("all", True)
@@ -179,7 +180,7 @@ def test_pipeline_nc1_streams_batches_like_the_in_memory_formula(trained):
     ctx = RunContext.build(cfg)
     names = hooked_layers(ctx.net)
     rows = nc1_rows(ctx, names, {n: i for i, n in enumerate(names)}, cfg.layers.nc1)
-    feats = collect(ctx, ctx.dataset.x_test, names)
+    feats = ctx.activations(ctx.dataset.x_test, names)
     for n in names:
         got = [r["value"] for r in rows if r["layer"] == n and r["split"] == "test"]
         assert got == [pytest.approx(nc1(feats[n], ctx.dataset.y_test.numpy()), rel=1e-6)]
@@ -243,3 +244,41 @@ def test_layer_dynamics_draws_each_layer_averaged_over_seeds(tmp_path):
         assert got == sorted(tuple(np.round(v, 9)) for v in mean.to_numpy())
     with pytest.raises(ValueError, match="study.t=5"):
         module.run(study_config("layer_dynamics", [*overrides, "study.t=5"], results_dir=tmp_path))
+
+
+@pytest.mark.slow
+def test_a_measure_registered_once_is_measured_by_both_jobs(trained, tmp_path, monkeypatch):
+    """metrics.custom registers NORM once: the per-checkpoint job measures it on every cached
+    layer of the embedding, the layer-wise job on every hooked layer of the checkpoint (beside
+    a built-in per-embedding measure and one of the network), with the same value where both
+    see the same activations."""
+    from repscope.metrics import effective_rank
+
+    (tmp_path / "my_norms.py").write_text(
+        "import numpy as np\n\n"
+        "def mean_norm(Z, labels, x_clusters):\n"
+        "    return float(np.linalg.norm(Z, axis=1).mean())\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    _, run_dir = trained
+    custom = ['+metrics.custom.NORM="my_norms:mean_norm"']
+    emb = load_embeddings(embedding_path(run_dir, 1))
+    clusters = tmp_path / "X_clusters.npz"
+    save_npz(clusters, clusters=emb.sample_ids % 3, sample_ids=emb.sample_ids)
+    out = tmp_path / "layers.parquet"
+    assert main(["layers", *TINY, *custom, "layers.measures=[NORM,RankMe,CKA]", f"clusters={clusters}",
+                 f"run_dir={run_dir}", "epoch=1", f"out={out}"]) == 0
+    df = pd.read_parquet(out)
+    assert set(df.metric) == {"NORM", "RankMe", "CKA_layers"}
+    norm = df[df.metric == "NORM"].set_index("layer").value
+    assert set(norm.index) == {"layer1", "penultimate"}
+    z = emb.layers["penultimate"]
+    assert norm["penultimate"] == pytest.approx(np.linalg.norm(z, axis=1).mean(), rel=1e-6)
+    rankme = df[(df.metric == "RankMe") & (df.layer == "penultimate")].value.item()
+    assert rankme == pytest.approx(effective_rank(z), rel=1e-6)
+    measured = tmp_path / "metrics.parquet"
+    assert main(["measure", *TINY, *custom, "metrics.measures=[NORM]", f"run_dir={run_dir}", "epochs=1",
+                 f"clusters={clusters}", f"out={measured}"]) == 0
+    rows = pd.read_parquet(measured).set_index("layer").value
+    assert set(rows.index) == set(emb.layers) and rows["penultimate"] == norm["penultimate"]
+    with pytest.raises(ValueError, match=r"layers\.measures: unknown measure\(s\) \['accuracy'\]"):
+        main(["layers", *TINY, "layers.measures=[accuracy]", f"run_dir={run_dir}", "epoch=1", f"out={out}"])

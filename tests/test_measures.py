@@ -170,12 +170,12 @@ def test_cuda_slq_operators_match_the_cpu(monkeypatch):
 def test_dsmi_builds_all_pairwise_distances_only_for_a_bandwidth_rule(monkeypatch, sigma, full):
     """Classes and random subsets get distances from their own points; the
     N x N matrix exists only when a bandwidth rule needs all pairs."""
-    import repscope.metrics.dse as dse_module
+    import repscope.spectral.setup as spectral_setup
 
     Z, y = blobs(n=300)
     shapes = []
-    real = dse_module.squared_distances
-    monkeypatch.setattr(dse_module, "squared_distances", lambda X, be: shapes.append(tuple(X.shape)) or real(X, be))
+    real = spectral_setup.squared_distances
+    monkeypatch.setattr(spectral_setup, "squared_distances", lambda X, be: shapes.append(tuple(X.shape)) or real(X, be))
     diffusion_spectral_mutual_information(Z, y, sigma=sigma)
     assert ((300, Z.shape[1]) in shapes) == full
     assert all(s[0] < 300 for s in shapes if s != (300, Z.shape[1]))

@@ -134,7 +134,7 @@ def test_t5_mine_runs_as_the_authors_ran_it():
     500 for 2000 steps, critic 100 wide, raw inputs, label as a number, scored on
     its training points); scored in-sample, a critic that memorises independent
     labels reports information that the held-out variant does not."""
-    from repscope.metrics.neural import mine_mutual_information
+    from repscope.metrics.variational import mine_mutual_information
 
     mine = study_config("t5", ["experiment=paper"]).study.estimators.MINE
     assert (mine.estimate, mine.held_out, mine.standardize, mine.reference_type) == \

@@ -38,7 +38,7 @@ COMMANDS = {
     "clusters": "repscope.pipeline.commands:clusters",
     "measure": "repscope.pipeline.commands:measure",
     "aggregate": "repscope.pipeline.commands:aggregate",
-    "training-figures": "repscope.pipeline.commands:training_figures",
+    "training-figures": "repscope.figures.command:training_figures",
     "study-figures": "repscope.pipeline.commands:study_figures",
     "train": "repscope.training.commands:train",
     "embed": "repscope.training.commands:embed",

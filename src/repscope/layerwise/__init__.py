@@ -1,6 +1,8 @@
 """Layer-wise measures of trained checkpoints (studies S4-S7): NC1, decodable
 information, manifold capacity, the binned information plane, ablation importance,
-modularity and linear CKA similarity, per hooked layer and epoch.
+modularity and linear CKA similarity, per hooked layer and epoch — the measures of
+the registry's layer scope (:mod:`repscope.pipeline.registry`), which also holds
+every per-embedding measure computed here on each hooked layer (e.g. DSE, RankMe).
 
 Settings: ``conf/layers/`` (``cfg.layers``). Where: an experiment's
 ``experiment.layerwise`` block lists the runs of its grid (by run name) and the
@@ -11,9 +13,13 @@ from __future__ import annotations
 import numbers
 from pathlib import Path
 
+from ..pipeline.registry import LAYER
+from ..pipeline.registry import MEASURES as REGISTRY
+from ..pipeline.registry import in_scope
 from ..schema.fields import check
 from ..schema.groups import Layers
 
+MEASURES = tuple(in_scope(REGISTRY, LAYER))  # the built-in ones; metrics.custom adds its own
 COLUMNS = ["layer", "depth", "metric", "split", "unit", "t", "value"]
 
 
@@ -21,9 +27,19 @@ def layers_path(run_dir, epoch: int) -> Path:
     return Path(run_dir) / "layers" / f"epoch_{int(epoch)}.parquet"
 
 
-def validate_layers(lcfg) -> None:
-    """Check ``cfg.layers`` against its schema (:class:`repscope.schema.groups.Layers`)."""
+def validate_layers(lcfg, metrics=None) -> None:
+    """Check ``cfg.layers`` against its schema (:class:`repscope.schema.groups.Layers`) and its
+    measures against the registry (with ``cfg.metrics``: its custom measures are allowed too);
+    ValueError naming the key, the value and what is allowed."""
+    allowed = MEASURES
+    if metrics is not None:
+        from ..pipeline.measure import measure_registry
+
+        allowed = in_scope(measure_registry(metrics), LAYER)
     check(lcfg, Layers, "layers")
+    bad = [m for m in lcfg.measures if m not in allowed]
+    if bad:
+        raise ValueError(f"layers.measures: unknown measure(s) {bad}; valid: {list(allowed)}")
 
 
 def needs_final(lcfg) -> bool:
@@ -32,7 +48,7 @@ def needs_final(lcfg) -> bool:
 
 
 def layerwise_selection(layerwise, last_epoch: int, checkpoint_every: int = 1,
-                        grid_runs=None, lcfg=None) -> tuple[list[str], list[int]]:
+                        grid_runs=None, lcfg=None, metrics=None) -> tuple[list[str], list[int]]:
     """(run names, epochs) of an ``experiment.layerwise`` block ({runs, epochs}; None =
     no layer-wise work), checked: runs of the grid (when ``grid_runs`` is given),
     epochs with a checkpoint in 0..``last_epoch``, including 0 and the last epoch
@@ -40,7 +56,7 @@ def layerwise_selection(layerwise, last_epoch: int, checkpoint_every: int = 1,
     if layerwise is None:
         return [], []
     if lcfg is not None:
-        validate_layers(lcfg)  # the workflow plans with lcfg: a bad layers.* value fails before any job
+        validate_layers(lcfg, metrics)  # the workflow plans with lcfg: a bad layers.* value fails before any job
     runs, epochs = list(layerwise.get("runs") or []), list(layerwise.get("epochs") or [])
     if not runs or not epochs:
         raise ValueError(f"experiment.layerwise needs non-empty 'runs' (run names) and 'epochs'; "

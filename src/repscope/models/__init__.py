@@ -1,20 +1,21 @@
 """Encoders (small MLP/CNN or any timm model), the linear head, the SimCLR
-projection head, initialisation and named layer hooks.
+projection head and initialisation; the network's layers and activations are
+:mod:`repscope.models.activations`.
 
 Z ("penultimate") is always the encoder's output; ``model.hooks`` adds other
 encoder modules by name ("all" = every block the encoder lists)."""
 from __future__ import annotations
-
-import contextlib
 
 import torch
 from torch import nn
 
 from ..schema.fields import check
 from ..schema.groups import Model
+from .activations import INPUT, PENULTIMATE, activations, forward_layers, layer_names
 from .small import CNN, MLP
 
-PENULTIMATE = "penultimate"
+__all__ = ["INPUT", "PENULTIMATE", "Network", "activations", "build_encoder", "build_network",
+           "forward_layers", "init_weights", "layer_names"]
 
 
 class Network(nn.Module):
@@ -69,43 +70,3 @@ def build_network(cfg, input_shape, num_classes: int) -> Network:
         init = cfg.model.get("init") or {}
         init_weights(net, init.get("conv_std"), init.get("linear_std"))
     return net
-
-
-def layer_names(net: Network, hooks) -> list[str]:
-    """``model.hooks`` resolved to encoder module names ("all" expands to the
-    encoder's blocks), with "penultimate" last; unknown names raise."""
-    modules = dict(net.encoder.named_modules())
-    names = []
-    for name in hooks or []:
-        for n in (net.encoder.block_names if name == "all" else [name]):
-            if n != PENULTIMATE and n not in modules:
-                raise ValueError(f"model.hooks: {n!r} is not a module of the encoder; blocks are "
-                                 f"{net.encoder.block_names} (any name of encoder.named_modules() works)")
-            if n not in names and n != PENULTIMATE:
-                names.append(n)
-    return names + [PENULTIMATE]
-
-
-def _flat(out) -> torch.Tensor:
-    """A hooked activation as [B, F] (flattened); modules that return tuples
-    (some timm blocks) contribute their first element."""
-    return (out[0] if isinstance(out, tuple) else out).flatten(1)
-
-
-@torch.no_grad()
-def forward_layers(net: Network, x: torch.Tensor, names, flatten: bool = True) -> dict[str, torch.Tensor]:
-    """Activations {name: [B, F]} of the named encoder modules and Z
-    ("penultimate") for one batch, via forward hooks removed afterwards
-    (``flatten=False``: each module's output shape, e.g. [B, C, L] of a conv block)."""
-    taps = {}
-    modules = dict(net.encoder.named_modules())
-    keep = _flat if flatten else (lambda out: out[0] if isinstance(out, tuple) else out)
-    with contextlib.ExitStack() as stack:
-        for name in names:
-            if name == PENULTIMATE:
-                continue
-            hook = modules[name].register_forward_hook(
-                lambda _m, _i, out, name=name: taps.__setitem__(name, keep(out)))
-            stack.callback(hook.remove)
-        taps[PENULTIMATE] = net(x)
-    return {name: taps[name] for name in names}

@@ -209,9 +209,9 @@ def validate_experiment(cfg, experiment: str, run, overrides=(), check_data: boo
     _grid_options(cfg, experiment, runs, overrides, check_data)
     evaluated = epochs(cfg)
     validate_metrics(cfg.metrics)
-    validate_layers(cfg.layers)
+    validate_layers(cfg.layers, cfg.metrics)
     layerwise_selection(cfg.experiment.get("layerwise"), cfg.train.epochs, cfg.train.checkpoint_every,
-                        grid_runs=[r.name for r in runs], lcfg=cfg.layers)
+                        grid_runs=[r.name for r in runs], lcfg=cfg.layers, metrics=cfg.metrics)
     _resources(cfg)
     _model_groups(cfg.experiment, list(dict.fromkeys(r.model for r in runs)))
     _studies(cfg, experiment, overrides)

@@ -24,7 +24,6 @@ OPTIMIZERS = ("adamw", "adam", "sgd")
 DEVICES = ("auto", "cpu", "cuda")
 AMP = ("auto", "bf16", "fp16", "none")
 ON_CHANGE = ("refuse", "restart")
-LAYER_MEASURES = ("NC1", "DIB", "MFT", "info_plane", "ablation", "modularity", "CKA")  # repscope.layerwise
 SPLITS = ("train", "test")
 
 
@@ -234,7 +233,7 @@ class Layers:
     """``conf/layers/``: the layer-wise measures (studies S4-S7)."""
 
     name: str = text()
-    measures: list = names(allow_all=False, allowed=LAYER_MEASURES)
+    measures: list = names(allow_all=False)  # names checked against the measure registry (validate_layers)
     layers: list = names()
     input: bool = flag()
     seed: int = integer()

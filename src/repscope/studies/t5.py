@@ -15,8 +15,9 @@ from omegaconf import OmegaConf
 from .._validate import check_choice
 from ..data.toy import corrupt_labels, gaussian_blobs
 from ..metrics import adjacency_spectral_mutual_information, diffusion_spectral_mutual_information
-from ..metrics.baselines import binned_mutual_information, ksg_mutual_information
-from ..metrics.neural import infonce_mutual_information, mine_mutual_information
+from ..metrics.baselines import ksg_mutual_information
+from ..metrics.dsmi import binned_mutual_information
+from ..metrics.variational import infonce_mutual_information, mine_mutual_information
 from ._common import cell_rng, evenly, grid, line_grid
 
 
