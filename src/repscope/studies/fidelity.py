@@ -359,7 +359,9 @@ own. Where the authors' scripts and the papers' text are silent or differ, the c
   one blob set per cell and varied only the subset seed and MINE's initialisation). The T1 matrix
   panel uses t = 1, as the authors' did.
 - **The CPU experiment** `toy_paper` runs T1–T5 at these sizes, T5 included (2 repetitions, 3 noise
-  levels, corruption at d = 20 and 100, every estimator). What makes it fit: one spectrum per
+  levels, corruption at d = 20 and 100, every estimator). It takes hours on 2 cores, most of it
+  in T5, whose costs grow with d (distances, binning, KSG's max-norm neighbours, MINE's first
+  layer); `paper` runs it on a GPU node. Exact shortcuts keep it shorter: one spectrum per
   point cloud for every t; the k-NN ASMI's non-symmetric eigenproblems solved one strongly
   connected component of the graph at a time (the same eigenvalues; random subsets of the
   separated blobs split into one block per blob); KSG's max-norm distances by scipy's `pdist`
