@@ -7,8 +7,8 @@ import pytest
 from repscope.data.toy import gaussian_blobs
 from repscope.metrics import adjacency_spectral_mutual_information
 from repscope.metrics.baselines import ksg_mutual_information
-from repscope.spectral.setup import graph_eigenvalue_magnitudes
 from repscope.spectral import Backend, spectrum_entropy
+from repscope.spectral.setup import graph_eigenvalue_magnitudes
 
 
 def _knn_graph(X, k):
