@@ -2,17 +2,32 @@
 per-batch preprocessing/augmentation pipeline.
 
 Add a dataset: write a loader returning :class:`Dataset` in ``sources.py``,
-register it in ``LOADERS`` and add ``conf/dataset/<name>.yaml``."""
+register it in ``LOADERS`` and add ``conf/dataset/<name>.yaml``.
+
+The loaders and the pipeline (torch) are imported on first use, so the toy
+generators (``repscope.data.toy``) and the studies' figure jobs start without torch."""
 from __future__ import annotations
 
 import numpy as np
 
 from .._validate import check_choice, check_positive
-from .pipeline import Pipeline, resize, to_float
-from .sources import LOADERS, Dataset
 from .subset import stratified_subset
 
-DATASETS = tuple(LOADERS)
+_LAZY = {"Pipeline": "pipeline", "resize": "pipeline", "to_float": "pipeline",
+         "LOADERS": "sources", "Dataset": "sources"}
+
+
+def __getattr__(name):
+    """``Pipeline``, ``resize``, ``to_float``, ``LOADERS``, ``Dataset`` and
+    ``DATASETS``, imported from their modules on first access."""
+    import importlib
+
+    if name == "DATASETS":
+        return tuple(__getattr__("LOADERS"))
+    if name in _LAZY:
+        return getattr(importlib.import_module(f"{__name__}.{_LAZY[name]}"), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = ["DATASETS", "Dataset", "Pipeline", "eval_indices", "eval_inputs", "load_dataset",
            "stratified_subset", "validate"]
@@ -25,7 +40,9 @@ def _optional_positive(value, name):
 
 def validate(dcfg) -> None:
     """ValueError naming the ``dataset.*`` key whose value is not allowed."""
-    check_choice(dcfg.name, "dataset.name", DATASETS)
+    from .sources import LOADERS
+
+    check_choice(dcfg.name, "dataset.name", tuple(LOADERS))
     for key in ("eval_n", "x_size", "img_size"):
         _optional_positive(dcfg.get(key), f"dataset.{key}")
     check_positive(dcfg.passes_per_epoch, "dataset.passes_per_epoch", integer=True)
@@ -42,12 +59,15 @@ def validate(dcfg) -> None:
             raise ValueError(f"dataset.test_size must be a positive count or a fraction in (0, 1); got {size!r}")
 
 
-def load_dataset(dcfg) -> Dataset:
+def load_dataset(dcfg):
+    """The :class:`~repscope.data.sources.Dataset` named by ``dataset.name``."""
+    from .sources import LOADERS
+
     validate(dcfg)
     return LOADERS[dcfg.name](dcfg)
 
 
-def eval_indices(dcfg, dataset: Dataset) -> np.ndarray:
+def eval_indices(dcfg, dataset) -> np.ndarray:
     """Indices into the test split of the evaluation subset: ``dataset.eval_n``
     samples (null = all), stratified, drawn with ``dataset.eval_seed`` (not the
     run seed, so every run of a dataset is measured on the same points)."""
@@ -58,6 +78,8 @@ def eval_inputs(cfg) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The evaluation subset's raw inputs for DSMI(Z; X): X [N, F] float32
     (images/signals scaled to [0, 1] or as stored, area-resized to
     ``dataset.x_size`` where set, flattened), labels [N] int64, sample_ids [N] int64."""
+    from .pipeline import resize, to_float
+
     dataset = load_dataset(cfg.dataset)
     ids = eval_indices(cfg.dataset, dataset)
     x = to_float(dataset.x_test[ids])
