@@ -20,7 +20,6 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from scipy.special import digamma
 
 from .._validate import (check_choice, check_device, check_points, check_positive, check_same_length, check_seed,
                          check_sigma, integer_labels, to_numpy)
@@ -84,6 +83,8 @@ def _ksg_discrete(Z, y, k, be: Backend) -> float:
     if n_kept == 0:
         raise ValueError(f"k={k}: every point has its k-th same-class neighbour at distance 0 (duplicate points); "
                          "lower k, raise jitter or deduplicate Z")
+    from scipy.special import digamma  # here, not at the top: most measure jobs need no scipy
+
     mi = (digamma(n_kept) + digamma(k_eff[keep]).mean() - digamma(counts[keep]).mean()
           - digamma(m[keep]).mean())
     return max(0.0, float(mi)) / LN2
@@ -105,6 +106,8 @@ def _ksg_continuous(Z, B, k, be: Backend) -> float:
     nz = (dz < eps[:, None]).sum(1) - 1
     nb = (db < eps[:, None]).sum(1) - 1
     nz, nb = nz.double().cpu().numpy(), nb.double().cpu().numpy()
+    from scipy.special import digamma
+
     mi = digamma(k) + digamma(n) - (digamma(nz + 1) + digamma(nb + 1)).mean()
     return max(0.0, float(mi)) / LN2
 
