@@ -12,9 +12,8 @@ import pandas as pd
 from ..io import embedding_path, load_embeddings
 
 
-def needs(s) -> list[str]:
-    """The embedding files of the listed runs and epochs, under results/<experiment> (checked
-    when the workflow is planned: a wrong run name is a file no rule makes)."""
+def check(s) -> None:
+    """The listed runs and epochs and the map's settings, when the workflow is planned."""
     if not s.runs or not s.epochs:
         raise ValueError("study.runs and study.epochs must list the runs and epochs to map")
     evaluated = s.evaluated_epochs
@@ -26,6 +25,11 @@ def needs(s) -> list[str]:
     if not isinstance(s.n_points, int) or s.n_points < 3 or not isinstance(s.knn, int) or s.knn < 1:
         raise ValueError(f"study.n_points must be an integer >= 3 and study.knn >= 1; got "
                          f"{s.n_points!r}, {s.knn!r}")
+
+
+def needs(s) -> list[str]:
+    """The embedding files of the listed runs and epochs, under results/<experiment> (a wrong
+    run name is a file no rule makes)."""
     return [str(embedding_path(Path("runs") / run, e)) for run in s.runs for e in s.epochs]
 
 

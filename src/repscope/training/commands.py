@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 
 from ..config import parse_command
-from ..io import checkpoint_path, load_checkpoint, save_embeddings, save_npz
+from ..io import checkpoint_path, save_embeddings, save_npz
 
 
 def _required(own: dict, key: str, usage: str) -> str:
@@ -50,7 +50,7 @@ def embed(argv) -> None:
                          f"(train the run first)")
     ctx = RunContext.build(cfg)
     for e in tqdm(epochs, desc=f"embed {run_dir}", unit="epoch"):
-        ctx.net.load_state_dict(load_checkpoint(checkpoint_path(run_dir, e), ctx.device)["model"])
+        ctx.load_weights(run_dir, e)
         save_embeddings(run_dir, e, embed_epoch(ctx, e))
 
 

@@ -138,13 +138,11 @@ class Trainer:
     def fill_missing_embeddings(self) -> None:
         """Recreate deleted embedding files from their epoch checkpoints
         (bit-identical on the CPU: same weights, same forward pass)."""
-        final = {k: v.clone() for k, v in self.ctx.net.state_dict().items()}
-        for e in range(self.cfg.train.epochs + 1):
-            ckpt = checkpoint_path(self.run_dir, e)
-            if not embedding_path(self.run_dir, e).exists() and ckpt.exists():
-                self.ctx.net.load_state_dict(load_checkpoint(ckpt, self.ctx.device)["model"])
-                self.write_embeddings(e)
-        self.ctx.net.load_state_dict(final)
+        with self.ctx.kept_weights():
+            for e in range(self.cfg.train.epochs + 1):
+                if not embedding_path(self.run_dir, e).exists() and checkpoint_path(self.run_dir, e).exists():
+                    self.ctx.load_weights(self.run_dir, e)
+                    self.write_embeddings(e)
 
     def run(self) -> None:
         last = checkpoint_path(self.run_dir, "last")

@@ -4,9 +4,6 @@ from __future__ import annotations
 
 import math
 
-OPTIMIZERS = ("adamw", "adam", "sgd")
-
-
 def make_optimizer(params, tc):
     """``train.optimizer`` over ``params``: AdamW (decoupled weight decay, the papers'
     choice), Adam (L2 weight decay) or SGD with ``train.momentum`` (Nesterov off); torch's

@@ -21,7 +21,7 @@ import numpy as np
 
 from .._validate import (check_choice, check_device, check_points, check_positive, check_same_length,
                          check_seed, to_numpy)
-from .baselines import _is_discrete
+from .reference import is_discrete
 
 LN2 = math.log(2)
 
@@ -30,7 +30,7 @@ def _inputs(Z, reference, reference_type, standardize=True):
     Z = to_numpy(check_points(Z, dtype="float32")).astype(np.float32)
     B = to_numpy(reference)
     check_same_length(Z.shape[0], B, "reference")
-    if _is_discrete(B, reference_type):
+    if is_discrete(B, reference_type):
         if np.issubdtype(B.dtype, np.floating) and not np.isfinite(B).all():
             raise ValueError("reference contains NaN or Inf; discrete labels must be finite")
         _, codes = np.unique(B.reshape(-1), return_inverse=True)
@@ -68,7 +68,11 @@ def _critic(dz, db, hidden):
             return self.head(h + self.fb(b))[..., 0], self.head(h + self.fb(b_marg))[..., 0]
 
         def pairs(self, z, b):
-            return self.head(self.fz(z)[:, None, :] + self.fb(b)[None, :, :])[..., 0]
+            """T(z_i, b_j) for every i, j. Scored against the distinct rows of b only
+            (a label takes K values): an N x K head pass instead of N x N."""
+            distinct, inverse = torch.unique(b, dim=0, return_inverse=True)
+            scores = self.head(self.fz(z)[:, None, :] + self.fb(distinct)[None, :, :])[..., 0]
+            return scores[:, inverse]
 
     return Critic()
 
