@@ -20,7 +20,6 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from scipy.special import digamma
 
 from .._validate import (check_choice, check_device, check_points, check_positive, check_same_length, check_seed,
                          check_sigma, to_numpy)
@@ -77,6 +76,8 @@ def _ksg_discrete(Z, y, k, be: Backend) -> float:
     if n_kept == 0:
         raise ValueError(f"k={k}: every point has its k-th same-class neighbour at distance 0 (duplicate points); "
                          "lower k, raise jitter or deduplicate Z")
+    from scipy.special import digamma  # here, not at the top: most measure jobs need no scipy
+
     mi = (digamma(n_kept) + digamma(k_eff[keep]).mean() - digamma(counts[keep]).mean()
           - digamma(m[keep]).mean())
     return max(0.0, float(mi)) / LN2
@@ -112,6 +113,8 @@ def _ksg_continuous(Z, B, k, be: Backend) -> float:
     if float(eps.min()) <= 0:
         raise ValueError(f"k={k}: some point has k exact duplicates in the joint space of Z and the reference, "
                          "which jitter cannot separate where a column is constant; lower k or deduplicate Z")
+    from scipy.special import digamma
+
     mi = digamma(k) + digamma(len(eps)) - (digamma(nz + 1) + digamma(nb + 1)).mean()
     return max(0.0, float(mi)) / LN2
 

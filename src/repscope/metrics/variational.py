@@ -84,6 +84,8 @@ def _fit_and_score(Z, reference, loss_fn, score_fn, *, reference_type, hidden, s
     point, fitted and scored alike, when ``held_out`` is false)."""
     import torch
 
+    from ..eager_optim import eager
+
     check_positive(hidden, "hidden", integer=True)
     check_positive(steps, "steps", integer=True)
     check_positive(batch_size, "batch_size", integer=True)
@@ -102,7 +104,7 @@ def _fit_and_score(Z, reference, loss_fn, score_fn, *, reference_type, hidden, s
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(seed)
         critic = _critic(Z.shape[1], B.shape[1], hidden).to(device)
-    opt = torch.optim.Adam(critic.parameters(), lr=lr)
+    opt = eager(torch.optim.Adam)(critic.parameters(), lr=lr)
     m = min(batch_size, len(fit))
     fit_t = torch.as_tensor(fit)
     for _ in range(steps):
