@@ -108,7 +108,7 @@ def test_snakemake_dry_run_refuses_a_bad_value_before_any_job(tmp_path):
     tiny = (tmp_path / "conf" / "experiment" / "tiny.yaml").read_text()
     (tmp_path / "conf" / "experiment" / "bad.yaml").write_text(
         tiny.replace("name: tiny", "name: bad").replace("  epochs: 2\n", "  epochs: 2\n  lr: -1\n"))
-    out = subprocess.run(["snakemake", "-n", "--config", "experiment=bad"], cwd=tmp_path,
+    out = subprocess.run([sys.executable, "-m", "snakemake", "-n", "--config", "experiment=bad"], cwd=tmp_path,
                          capture_output=True, text=True)
     assert out.returncode != 0 and "train.lr must be a positive number; got -1" in out.stdout + out.stderr
     assert not (tmp_path / "results").exists()
