@@ -7,8 +7,9 @@ import torch
 
 from repscope.cli import main
 from repscope.config import compose, validate
-from repscope.io import embedding_path, load_embeddings, save_npz
-from repscope.layerwise import layers_path, layerwise_selection
+from repscope.io import load_embeddings, save_npz
+from repscope.layerwise import layerwise_selection
+from repscope.layout import RunFolder
 from repscope.layerwise.compute import collect, decoder_after, hooked_layers, nc1_rows
 from repscope.metrics.nc1 import nc1
 from repscope.models import build_network, forward_layers
@@ -80,12 +81,12 @@ def trained(tmp_path_factory):
     root = tmp_path_factory.mktemp("results") / "tiny"
     run_dir = root / "runs" / RUN
     assert main(["train", *TINY, f"out_dir={run_dir}"]) == 0
-    ids = load_embeddings(embedding_path(run_dir, 1)).sample_ids
+    ids = load_embeddings(RunFolder(run_dir).embedding(1)).sample_ids
     clusters = root / "X_clusters.npz"
     save_npz(clusters, clusters=ids % 3, sample_ids=ids)
     for epoch, extra in ((0, []), (1, [f"clusters={clusters}"])):  # clusters add DSMI(T; X)
         assert main(["layers", *TINY, *extra, f"run_dir={run_dir}", f"epoch={epoch}",
-                     f"out={layers_path(run_dir, epoch)}"]) == 0
+                     f"out={RunFolder(run_dir).layers(epoch)}"]) == 0
     save_npz(clusters, clusters=ids[1:] % 3, sample_ids=ids[1:])
     with pytest.raises(ValueError, match="other samples than the evaluation subset"):
         main(["layers", *TINY, "layers.info_plane.split=test", f"clusters={clusters}",
@@ -97,7 +98,7 @@ def trained(tmp_path_factory):
 @pytest.mark.slow
 def test_layers_command_writes_every_measure(trained):
     _, run_dir = trained
-    first, last = (pd.read_parquet(layers_path(run_dir, e)) for e in (0, 1))
+    first, last = (pd.read_parquet(RunFolder(run_dir).layers(e)) for e in (0, 1))
     per_layer = ["NC1", "DIB_sufficiency", "DIB_nuisance", "MFT_capacity", "MFT_radius",
                  "MFT_dimension", "MFT_correlation", "I_XT", "I_TY", "DSMI_Y"]
     for df in (first, last):

@@ -4,23 +4,17 @@ modularity and linear CKA similarity, per hooked layer and epoch.
 
 Settings: ``conf/layers/`` (``cfg.layers``). Where: an experiment's
 ``experiment.layerwise`` block lists the runs of its grid (by run name) and the
-epochs to measure. Output per (run, epoch): ``<run_dir>/layers/epoch_<e>.parquet``,
-tidy rows (layer, depth, metric, split, unit, t, value)."""
+epochs to measure. Output per (run, epoch): the run folder's ``layers/epoch_<e>.parquet``
+(:mod:`repscope.layout`), tidy rows (layer, depth, metric, split, unit, t, value)."""
 from __future__ import annotations
 
 import numbers
-from pathlib import Path
-
 from .._validate import check_choice, check_positive
 
 MEASURES = ("NC1", "DIB", "MFT", "info_plane", "ablation", "modularity", "CKA")
 SPLITS = ("train", "test")
 PAIRS = ("all", "consecutive")
 COLUMNS = ["layer", "depth", "metric", "split", "unit", "t", "value"]
-
-
-def layers_path(run_dir, epoch: int) -> Path:
-    return Path(run_dir) / "layers" / f"epoch_{int(epoch)}.parquet"
 
 
 def validate_layers(lcfg) -> None:

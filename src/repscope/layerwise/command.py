@@ -18,7 +18,8 @@ def layers(argv) -> None:
     from ..config import parse_command
     from ..data import stratified_subset
     from ..models import PENULTIMATE
-    from ..io import checkpoint_path, load_checkpoint, save_table
+    from ..io import load_checkpoint, save_table
+    from ..layout import RunFolder
     from ..training.context import RunContext
     from . import COLUMNS, validate_layers
     from . import compute as C
@@ -33,7 +34,7 @@ def layers(argv) -> None:
         raise ValueError(f"epoch must be a non-negative integer; got {own['epoch']!r}")
     epoch, L = int(own["epoch"]), cfg.layers
     validate_layers(L)
-    ckpt = checkpoint_path(own["run_dir"], epoch)
+    ckpt = RunFolder(own["run_dir"]).checkpoint(epoch)
     if not ckpt.exists():
         raise ValueError(f"epoch={epoch}: no checkpoint {ckpt} (train the run first)")
     ctx = RunContext.build(cfg)
@@ -88,7 +89,8 @@ def _previous_activations(ctx, cfg, run_dir, epoch, x, names):
     """Activations {layer: [N, F]} of ``x`` at the measured epoch before ``epoch``
     (``experiment.layerwise.epochs``), or None for the first; the network's weights are
     restored afterwards."""
-    from ..io import checkpoint_path, load_checkpoint
+    from ..io import load_checkpoint
+    from ..layout import RunFolder
     from . import compute as C
     from . import layerwise_selection
 
@@ -98,7 +100,7 @@ def _previous_activations(ctx, cfg, run_dir, epoch, x, names):
     if not earlier:
         return None
     current = {k: v.clone() for k, v in ctx.net.state_dict().items()}
-    ctx.net.load_state_dict(load_checkpoint(checkpoint_path(run_dir, max(earlier)), ctx.device)["model"])
+    ctx.net.load_state_dict(load_checkpoint(RunFolder(run_dir).checkpoint(max(earlier)), ctx.device)["model"])
     try:
         return {n: v.cpu().numpy() for n, v in C.collect(ctx, x, names).items()}
     finally:

@@ -7,9 +7,9 @@ from __future__ import annotations
 import numbers
 from dataclasses import dataclass
 from functools import cached_property
-from pathlib import Path
 
 from ..config import choices, compose
+from ..layout import Layout, run_name
 from .measure import SPECTRAL, validate_metrics
 
 GRID_GROUPS = ("dataset", "model", "method")
@@ -29,7 +29,7 @@ class Run:
 
     @property
     def name(self) -> str:
-        return f"{self.dataset}-{self.model}-{self.method}-s{self.seed}"
+        return run_name(self.dataset, self.model, self.method, self.seed)
 
 
 @dataclass(frozen=True)
@@ -54,15 +54,9 @@ class Plan:
     epochs: tuple
 
     @property
-    def root(self) -> Path:
-        return Path("results") / self.experiment
-
-    def run_dir(self, run: Run) -> Path:
-        return self.root / "runs" / run.name
-
-    def metrics_path(self, run: Run) -> Path:
-        """The run's measures at every evaluated epoch (``repscope measure``)."""
-        return self.run_dir(run) / "metrics.parquet"
+    def layout(self) -> Layout:
+        """Where the experiment's files land (``paths.results``/<experiment>)."""
+        return Layout.of(self.cfg)
 
     @cached_property
     def figures(self) -> dict[str, Figure]:

@@ -9,11 +9,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ..io import embedding_path, load_embeddings
+from ..io import load_embeddings
+from ..layout import Layout
 
 
-def needs(s) -> list[str]:
-    """The embedding files of the listed runs and epochs, under results/<experiment> (checked
+def needs(s) -> list[Path]:
+    """The embedding files of the listed runs and epochs of the experiment (checked
     when the workflow is planned: a wrong run name is a file no rule makes)."""
     if not s.runs or not s.epochs:
         raise ValueError("study.runs and study.epochs must list the runs and epochs to map")
@@ -26,14 +27,14 @@ def needs(s) -> list[str]:
     if not isinstance(s.n_points, int) or s.n_points < 3 or not isinstance(s.knn, int) or s.knn < 1:
         raise ValueError(f"study.n_points must be an integer >= 3 and study.knn >= 1; got "
                          f"{s.n_points!r}, {s.knn!r}")
-    return [str(embedding_path(Path("runs") / run, e)) for run in s.runs for e in s.epochs]
+    return [Layout(s.results_dir).run(run).embedding(e) for run in s.runs for e in s.epochs]
 
 
 def _points(s, run, epoch):
     if s.results_dir is None:
         raise ValueError("study.results_dir is needed to find the embeddings "
                          "(repscope study passes it; or give results=<results/EXP>)")
-    emb = load_embeddings(Path(s.results_dir) / embedding_path(Path("runs") / run, epoch))
+    emb = load_embeddings(Layout(s.results_dir).run(run).embedding(epoch))
     if s.layer not in emb.layers:
         raise ValueError(f"study.layer={s.layer!r} is not cached for run {run}; it has "
                          f"{list(emb.layers)}")
