@@ -5,12 +5,12 @@ from pathlib import Path
 import pytest
 
 from repscope.config import compose
-from repscope.layout import Layout, RunFolder, kept_epoch, run_name, run_parts
+from repscope.layout import Layout, Run, RunFolder, kept_epoch
 
 
 def test_an_experiments_files_land_where_docs_architecture_says():
     layout = Layout(Path("results/quick"))
-    run = layout.run(run_name("digits", "cnn", "simclr", 2))
+    run = layout.run(Run("digits", "cnn", "simclr", 2).name)
     assert str(run.dir) == "results/quick/runs/digits-cnn-simclr-s2"
     assert [str(p.relative_to(run.dir)) for p in (
         run.config, run.train_log, run.checkpoint(0), run.last, run.embedding(3), run.metrics,
@@ -29,9 +29,9 @@ def test_an_experiments_files_land_where_docs_architecture_says():
 
 def test_wildcard_patterns_format_to_the_concrete_paths():
     layout = Layout(Path("results/quick"))
-    pattern = layout.run(run_name("{dataset}", "{model}", "{method}", "{seed}"))
+    pattern = layout.run(Run("{dataset}", "{model}", "{method}", "{seed}").name)
     values = dict(dataset="mnist1d", model="mlp", method="supervised", seed=1, epoch=4)
-    concrete = layout.run(run_name("mnist1d", "mlp", "supervised", 1))
+    concrete = layout.run(Run("mnist1d", "mlp", "supervised", 1).name)
     assert str(pattern.embedding("{epoch}")).format(**values) == str(concrete.embedding(4))
     assert str(pattern.layers("{epoch}")).format(**values) == str(concrete.layers(4))
     assert str(layout.clusters("{dataset}")).format(**values) == str(layout.clusters("mnist1d"))
@@ -42,10 +42,10 @@ def test_places_are_read_back():
     folder = RunFolder("results/x/runs/digits-mlp-random_label-s12")
     assert RunFolder.of_embedding(folder.embedding(7)) == (folder, 7)
     assert RunFolder.of_metrics(folder.metrics) == folder
-    assert run_parts(folder.dir.name) == ("digits", "mlp", "random_label", 12)
+    assert Run.from_name(folder.dir.name) == Run("digits", "mlp", "random_label", 12)
     for bad in ("digits-mlp-s1", "a-b-c-1", "a-b-c-sx", "a-b-c-d-s1"):
         with pytest.raises(ValueError, match="a run folder's name is"):
-            run_parts(bad)
+            Run.from_name(bad)
 
 
 def test_the_results_root_comes_from_conf_paths(tmp_path):

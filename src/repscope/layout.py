@@ -12,16 +12,25 @@ from pathlib import Path
 RUN_NAME = "{dataset}-{model}-{method}-s{seed}"  # the parts contain no '-' or '/' (checked by the plan)
 
 
-def run_name(dataset, model, method, seed) -> str:
-    return RUN_NAME.format(dataset=dataset, model=model, method=method, seed=seed)
+@dataclass(frozen=True)
+class Run:
+    """One training run of an experiment's grid; ``name`` is its folder under runs/."""
 
+    dataset: str
+    model: str
+    method: str
+    seed: int
 
-def run_parts(name: str) -> tuple[str, str, str, int]:
-    """(dataset, model, method, seed) of a run folder's name."""
-    parts = name.split("-")
-    if len(parts) != 4 or not parts[3][:1] == "s" or not parts[3][1:].isdigit():
-        raise ValueError(f"a run folder's name is {RUN_NAME}; got {name!r}")
-    return parts[0], parts[1], parts[2], int(parts[3][1:])
+    @property
+    def name(self) -> str:
+        return RUN_NAME.format(dataset=self.dataset, model=self.model, method=self.method, seed=self.seed)
+
+    @classmethod
+    def from_name(cls, name: str) -> Run:
+        parts = name.split("-")
+        if len(parts) != 4 or not parts[3][:1] == "s" or not parts[3][1:].isdigit():
+            raise ValueError(f"a run folder's name is {RUN_NAME}; got {name!r}")
+        return cls(parts[0], parts[1], parts[2], int(parts[3][1:]))
 
 
 def _epoch(epoch) -> str:

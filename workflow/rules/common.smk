@@ -4,11 +4,11 @@ is built by repscope.layout from the wildcards (a run's folder is
 with; no input functions in the per-run rules, so planning the paper grid
 stays fast."""
 
-from repscope.layout import run_name
+from repscope.layout import Run
 
 EXP = PLAN.experiment
 LAYOUT = PLAN.layout  # <paths.results>/<experiment> (conf/paths/)
-RUN = run_name("{dataset}", "{model}", "{method}", "{seed}")
+RUN = Run("{dataset}", "{model}", "{method}", "{seed}").name
 RUN_FOLDER = LAYOUT.run(RUN)  # the run folder's files, as wildcard patterns
 RUN_ARGS = (f"experiment={EXP} dataset={{wildcards.dataset}} model={{wildcards.model}} "
             "method={wildcards.method} seed={wildcards.seed}")  # a run's Hydra overrides, for shell

@@ -30,4 +30,6 @@ rule train:
 
 # The embedding cache is a product in its own right: requesting it makes a deleted
 # embedding be restored (and its run measured again) rather than silently skipped.
-TARGETS.extend(str(LAYOUT.run(run.name).embedding(epoch)) for run in PLAN.runs for epoch in PLAN.epochs)
+# (One pattern formatted, not a path built per file: the paper grid has 67 000 of them.)
+EMBEDDING = str(LAYOUT.run("{run}").embedding("{epoch}"))
+TARGETS.extend(EMBEDDING.format(run=run.name, epoch=epoch) for run in PLAN.runs for epoch in PLAN.epochs)

@@ -11,7 +11,7 @@ import numpy as np
 
 from ..config import compose, split_args
 from ..io import save_config, save_npz, save_rows, save_table
-from ..layout import RunFolder, run_parts
+from ..layout import Run, RunFolder
 
 log = logging.getLogger(__name__)
 
@@ -138,11 +138,9 @@ def aggregate(argv) -> None:
     from tqdm.auto import tqdm
 
     from .aggregate import correlations, tidy
-    from .plan import Run
-
     own, _ = _args(argv, ("in", "out", "csv", "correlations"), aggregate.__doc__.splitlines()[0])
     files = _files(own["in"], "in")
-    table = tidy([(Run(*run_parts(RunFolder.of_metrics(f).dir.name)), pd.read_parquet(f))
+    table = tidy([(Run.from_name(RunFolder.of_metrics(f).dir.name), pd.read_parquet(f))
                   for f in tqdm(files, desc="aggregate", unit="run")])
     save_table(table, own["out"])
     save_table(table, own["csv"])

@@ -9,27 +9,13 @@ from dataclasses import dataclass
 from functools import cached_property
 
 from ..config import choices, compose
-from ..layout import Layout, run_name
+from ..layout import Layout, Run
 from .measure import SPECTRAL, validate_metrics
 
 GRID_GROUPS = ("dataset", "model", "method")
 RESOURCE_KEYS = {"threads": 1, "mem_mb": 1, "runtime": 1, "gpu": 0}  # key: smallest allowed value
 SNAKEMAKE_CONFIG = {"experiment": "quick"}  # `snakemake --config` keys and their defaults
 RULES = ("train", "inputs", "clusters", "config", "measure", "aggregate", "figure", "study", "layers")
-
-
-@dataclass(frozen=True)
-class Run:
-    """One training run of the grid; ``name`` is its folder under runs/."""
-
-    dataset: str
-    model: str
-    method: str
-    seed: int
-
-    @property
-    def name(self) -> str:
-        return run_name(self.dataset, self.model, self.method, self.seed)
 
 
 @dataclass(frozen=True)
