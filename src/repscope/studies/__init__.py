@@ -2,10 +2,11 @@
 {figname: draw(df) -> Figure}``) and one config ``conf/study/<name>.yaml``
 (``name``, parameters at paper size, ``figures``). A study that reads files of
 the experiment (the aggregated metrics table) says which with
-``needs(cfg.study) -> [paths]``, found with :mod:`repscope.layout` under ``study.results_dir``. An experiment lists its studies, with size overrides, in
-``experiment.studies``. This module answers the questions the command and the
-Snakemake rules ask: which studies and figures exist, which files a study
-needs, which targets an experiment has."""
+``needs(cfg.study) -> [paths]`` (:mod:`repscope.layout` under ``study.results_dir``).
+An experiment lists its studies, with size overrides, in ``experiment.studies``.
+This module answers the questions the command and the Snakemake rules ask:
+which studies and figures exist, which files a study needs, which targets an
+experiment has."""
 from __future__ import annotations
 
 import importlib
