@@ -11,9 +11,9 @@ workflow/rules/; each adds its final outputs to TARGETS, which `rule all`
 
 from pathlib import Path
 
-from repscope.pipeline.plan import experiment_from, load_plan
+from repscope.pipeline.plan import load_plan, plan_options
 
-PLAN = load_plan(experiment_from(config))
+PLAN = load_plan(**plan_options(config))
 TARGETS = []
 CORE_RULE_FILES = ("common.smk", "train.smk", "metrics.smk", "figures.smk")
 

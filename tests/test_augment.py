@@ -11,7 +11,7 @@ from omegaconf import OmegaConf
 
 from repscope.config import compose, validate
 from repscope.data.augment import _crop_theta, augment, colour_jitter, gaussian_blur, shift_hue
-from repscope.training import SIMCLR_LOSSES
+from repscope.schema.groups import SIMCLR_LOSSES
 from repscope.training.objectives import SIMCLR_LOSSES as LOSS_FUNCTIONS
 from repscope.training.objectives import batch_ratio, nt_xent, simclr_loss
 

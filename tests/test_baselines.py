@@ -8,9 +8,9 @@ import torch
 
 from repscope.data.toy import gaussian_blobs
 from repscope.metrics import classic_shannon_mutual_information
-from repscope.metrics.baselines import (binned_mutual_information, effective_rank,
-                                        ksg_mutual_information, von_neumann_entropy)
-from repscope.metrics.neural import infonce_mutual_information, mine_mutual_information
+from repscope.metrics.baselines import effective_rank, ksg_mutual_information, von_neumann_entropy
+from repscope.metrics.dsmi import binned_mutual_information
+from repscope.metrics.variational import infonce_mutual_information, mine_mutual_information
 
 LOG2_3 = math.log2(3)
 
@@ -134,3 +134,18 @@ def test_bad_input_names_the_parameter(call, match):
     Z, y = gaussian_blobs(30, 3, seed=0)
     with pytest.raises(ValueError, match=match):
         call(Z, y)
+
+
+def test_critic_pairs_scored_against_distinct_rows_equal_every_pair():
+    """InfoNCE's critic scores each z against the K distinct label rows and gathers: the same
+    N x N matrix as scoring every pair (one-hot labels and a continuous reference alike)."""
+    import torch
+
+    from repscope.metrics.neural import _critic
+
+    gen = torch.Generator().manual_seed(0)
+    z = torch.randn(12, 5, generator=gen)
+    for b in (torch.eye(3)[torch.randint(3, (12,), generator=gen)], torch.randn(12, 2, generator=gen)):
+        critic = _critic(5, b.shape[1], 8)
+        full = critic.head(critic.fz(z)[:, None, :] + critic.fb(b)[None, :, :])[..., 0]
+        torch.testing.assert_close(critic.pairs(z, b), full, rtol=1e-6, atol=1e-6)

@@ -8,7 +8,7 @@ from repscope.metrics.binned import (conditional_entropy, information_plane, joi
                                      modularity_comparisons, mutual_information,
                                      pooled_conditional_entropy, pooled_entropy,
                                      pooled_joint_histogram, pooled_mutual_information)
-from repscope.metrics.shannon import bin_columns
+from repscope.metrics.binned import bin_columns
 
 H14 = -(0.25 * np.log2(0.25) + 0.75 * np.log2(0.75))  # H(1/4) = 0.811...
 

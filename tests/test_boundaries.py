@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import torch
 
-import repscope.metrics.dse as dse_module
+import repscope.spectral.setup as spectral_setup
 from repscope import metrics as M
 
 
@@ -32,6 +32,8 @@ MEASURES = {
     "diffusion_spectrum": lambda Z, y: M.diffusion_spectrum(Z).sum(),
     "DSMI": lambda Z, y: M.diffusion_spectral_mutual_information(Z, y).mi,
     "diffusion_spectral_measures": lambda Z, y: M.diffusion_spectral_measures(Z, {"y": y})["y"],
+    "diffusion_spectra": lambda Z, y: M.measures_from_spectra(M.diffusion_spectra(Z, {"y": y}), {"y": y},
+                                                              len(Z))["y"],
     "CSE": lambda Z, y: M.classic_shannon_entropy(Z),
     "CSMI": lambda Z, y: M.classic_shannon_mutual_information(Z, y).mi,
     "ASE": lambda Z, y: M.adjacency_spectral_entropy(Z),
@@ -69,7 +71,7 @@ def test_information_plane_rejects_nan_and_inf_in_the_inputs_too():
         M.information_plane(Z, y, inputs=X)
 
 
-LABELLED = ["DSMI", "diffusion_spectral_measures", "CSMI", "ASMI", "KSG", "binned_MI", "MINE", "InfoNCE",
+LABELLED = ["DSMI", "diffusion_spectral_measures", "diffusion_spectra", "CSMI", "ASMI", "KSG", "binned_MI", "MINE", "InfoNCE",
             "NC1", "manifold", "DIB", "information_plane"]
 
 
@@ -113,7 +115,7 @@ def test_bad_parameters_fail_before_any_spectrum(monkeypatch, fn, kwargs, param)
     def trap(*args, **kw):
         raise AssertionError("expensive work started before the parameters were checked")
 
-    monkeypatch.setattr(dse_module.SpectralSetup, "__init__", trap)
+    monkeypatch.setattr(spectral_setup.SpectralSetup, "__init__", trap)
     Z, y = blobs()
     second = {M.diffusion_spectral_entropy: (), M.diffusion_spectral_mutual_information: (y,),
               M.diffusion_spectral_measures: ({"y": y},)}[fn]

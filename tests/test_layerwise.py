@@ -9,10 +9,11 @@ from repscope.cli import main
 from repscope.config import compose, validate
 from repscope.io import load_embeddings, save_npz
 from repscope.layerwise import layerwise_selection
+from repscope.layerwise.compute import nc1_rows
 from repscope.layout import RunFolder
-from repscope.layerwise.compute import collect, decoder_after, hooked_layers, nc1_rows
 from repscope.metrics.nc1 import nc1
 from repscope.models import build_network, forward_layers
+from repscope.models.activations import decoder_after, hooked_layers
 from repscope.pipeline.plan import load_plan
 from repscope.studies import load_study, study_config
 
@@ -58,7 +59,7 @@ def test_layerwise_selection_checks_runs_and_epochs():
     with pytest.raises(ValueError, match="non-empty 'runs'"):
         layerwise_selection({"runs": [], "epochs": [0]}, 4)
     for experiment in ("quick", "szt"):  # both measure runs of their grid layer-wise
-        plan = load_plan(experiment)
+        plan = load_plan(experiment, check_data=False)
         runs, epochs = layerwise_selection(
             plan.cfg.experiment.layerwise, plan.cfg.train.epochs, plan.cfg.train.checkpoint_every,
             [r.name for r in plan.runs], plan.cfg.layers)
@@ -100,7 +101,7 @@ def test_layers_command_writes_every_measure(trained):
     _, run_dir = trained
     first, last = (pd.read_parquet(RunFolder(run_dir).layers(e)) for e in (0, 1))
     per_layer = ["NC1", "DIB_sufficiency", "DIB_nuisance", "MFT_capacity", "MFT_radius",
-                 "MFT_dimension", "MFT_correlation", "I_XT", "I_TY", "DSMI_Y"]
+                 "MFT_dimension", "MFT_correlation", "I_XT", "I_TY", "DSE", "DSMI_Y"]
     for df in (first, last):
         assert set(df.layer) >= {"layer1", "penultimate"}
         for layer in ("layer1", "penultimate"):
@@ -110,7 +111,7 @@ def test_layers_command_writes_every_measure(trained):
         assert set(df[df.metric.str.startswith("modularity")].layer) == {
             "layer1>penultimate", "layer1>logits", "penultimate>logits"}
         # the information plane and the class manifolds come from the training split
-        assert set(df[df.metric.isin(["I_XT", "I_TY", "DSMI_Y", "MFT_capacity"])].split) == {"train"}
+        assert set(df[df.metric.isin(["I_XT", "I_TY", "DSE", "DSMI_Y", "MFT_capacity"])].split) == {"train"}
         assert df[df.metric == "I_XT"].value.max() > np.log2(60) + 1  # more samples than the 60 evaluated
         assert set(df[df.layer == "input"].metric) == {"NC1", "MFT_capacity", "MFT_radius",
                                                        "MFT_dimension", "MFT_correlation", "MFT_removed"}
@@ -131,7 +132,7 @@ def test_layers_command_writes_every_measure(trained):
 
 
 def test_mlp_nonlinearity_is_a_config_choice_tanh_for_szt():
-    (model,) = {run.model for run in load_plan("szt").runs}
+    (model,) = {run.model for run in load_plan("szt", check_data=False).runs}
     szt = compose(["experiment=szt", "dataset=mnist1d", f"model={model}"])
     assert szt.model.activation == "tanh"
     net = build_network(szt, (1, 40), 2)
@@ -151,7 +152,7 @@ def test_modularity_pairs_every_layer_pair_or_neighbours():
     assert len(layer_pairs(names, "all")) == 6
     assert layer_pairs(names, "consecutive") == list(zip(names[:-1], names[1:]))
     lcfg = compose([]).layers
-    from repscope.layerwise.command import _at_most
+    from repscope.layerwise.job import _at_most
 
     assert (_at_most(None, 50), _at_most(80, 50), _at_most(20, 50)) == (None, None, 20)  # at most the split
     assert (lcfg.modularity.pairs, lcfg.modularity.logits) == ("all", True)
@@ -180,14 +181,14 @@ def test_pipeline_nc1_streams_batches_like_the_in_memory_formula(trained):
     ctx = RunContext.build(cfg)
     names = hooked_layers(ctx.net)
     rows = nc1_rows(ctx, names, {n: i for i, n in enumerate(names)}, cfg.layers.nc1)
-    feats = collect(ctx, ctx.dataset.x_test, names)
+    feats = ctx.activations(ctx.dataset.x_test, names)
     for n in names:
         got = [r["value"] for r in rows if r["layer"] == n and r["split"] == "test"]
         assert got == [pytest.approx(nc1(feats[n], ctx.dataset.y_test.numpy()), rel=1e-6)]
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("name", ["s4", "s5", "s6", "s7"])
+@pytest.mark.parametrize("name", ["s4", "s5", "s6", "s7", "layer_dynamics"])
 def test_layerwise_studies_and_figures(trained, name, tmp_path):
     import matplotlib
 
@@ -211,3 +212,74 @@ def test_layerwise_studies_and_figures(trained, name, tmp_path):
             np.testing.assert_allclose(got, np.maximum(want, 1e-12) if metric == "KL" else want)
     with pytest.raises(ValueError, match="no experiment.layerwise block"):
         module.run(study_config(name, TINY, results_dir=root))
+
+
+def test_layer_dynamics_draws_each_layer_averaged_over_seeds(tmp_path):
+    """Two seeds of one configuration: each panel (DSE, DSMI(T; Y), DSMI(T; X)) has one line
+    per layer through the epochs, at the mean of the seeds; other t and metrics are left out."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    runs = ["digits-mlp-supervised-s1", "digits-mlp-supervised-s2"]
+    rng = np.random.default_rng(0)
+    for run in runs:
+        for epoch in (0, 1):
+            rows = [dict(layer=layer, depth=depth, metric=metric, split="train", unit=np.nan, t=t,
+                         value=rng.uniform(0, 3))
+                    for depth, layer in enumerate(["layer1", "penultimate"], 1)
+                    for metric in ("DSE", "DSMI_Y", "DSMI_X", "I_XT") for t in (1.0, 2.0)]
+            path = RunFolder(tmp_path / "runs" / run).layers(epoch)
+            path.parent.mkdir(parents=True, exist_ok=True)
+            pd.DataFrame(rows).to_parquet(path)
+    overrides = [*TINY, f"+experiment.layerwise.runs=[{','.join(runs)}]", "+experiment.layerwise.epochs=[0,1]"]
+    module = load_study("layer_dynamics")
+    df = module.run(study_config("layer_dynamics", overrides, results_dir=tmp_path))
+    assert set(df.metric) == {"DSE", "DSMI_Y", "DSMI_X"} and set(df.t) == {1.0}
+    assert set(df.config) == {"digits-mlp-supervised"} and set(df.seed) == {1, 2}
+    fig = module.FIGURES["layer_dse_dsmi_vs_epoch"](df)
+    assert [ax.get_title() for ax in fig.axes] == [
+        "measure = DSE(T)", "measure = DSMI(T; Y)", "measure = DSMI(T; X)"]
+    for ax, metric in zip(fig.axes, ("DSE", "DSMI_Y", "DSMI_X")):
+        mean = df[df.metric == metric].groupby(["layer", "epoch"]).value.mean().unstack("epoch")
+        got = sorted(tuple(np.round(line.get_ydata(), 9)) for line in ax.lines if len(line.get_xdata()))
+        assert got == sorted(tuple(np.round(v, 9)) for v in mean.to_numpy())
+    with pytest.raises(ValueError, match="study.t=5"):
+        module.run(study_config("layer_dynamics", [*overrides, "study.t=5"], results_dir=tmp_path))
+
+
+@pytest.mark.slow
+def test_a_measure_registered_once_is_measured_by_both_jobs(trained, tmp_path, monkeypatch):
+    """metrics.custom registers NORM once: the per-checkpoint job measures it on every cached
+    layer of the embedding, the layer-wise job on every hooked layer of the checkpoint (beside
+    a built-in per-embedding measure and one of the network), with the same value where both
+    see the same activations."""
+    from repscope.metrics import effective_rank
+
+    (tmp_path / "my_norms.py").write_text(
+        "import numpy as np\n\n"
+        "def mean_norm(Z, labels, x_clusters):\n"
+        "    return float(np.linalg.norm(Z, axis=1).mean())\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    _, run_dir = trained
+    custom = ['+metrics.custom.NORM="my_norms:mean_norm"']
+    emb = load_embeddings(RunFolder(run_dir).embedding(1))
+    clusters = tmp_path / "X_clusters.npz"
+    save_npz(clusters, clusters=emb.sample_ids % 3, sample_ids=emb.sample_ids)
+    out = tmp_path / "layers.parquet"
+    assert main(["layers", *TINY, *custom, "layers.measures=[NORM,RankMe,CKA]", f"clusters={clusters}",
+                 f"run_dir={run_dir}", "epoch=1", f"out={out}"]) == 0
+    df = pd.read_parquet(out)
+    assert set(df.metric) == {"NORM", "RankMe", "CKA_layers"}
+    norm = df[df.metric == "NORM"].set_index("layer").value
+    assert set(norm.index) == {"layer1", "penultimate"}
+    z = emb.layers["penultimate"]
+    assert norm["penultimate"] == pytest.approx(np.linalg.norm(z, axis=1).mean(), rel=1e-6)
+    rankme = df[(df.metric == "RankMe") & (df.layer == "penultimate")].value.item()
+    assert rankme == pytest.approx(effective_rank(z), rel=1e-6)
+    measured = tmp_path / "metrics.parquet"
+    assert main(["measure", *TINY, *custom, "metrics.measures=[NORM]", f"run_dir={run_dir}", "epochs=1",
+                 f"clusters={clusters}", f"out={measured}"]) == 0
+    rows = pd.read_parquet(measured).set_index("layer").value
+    assert set(rows.index) == set(emb.layers) and rows["penultimate"] == norm["penultimate"]
+    with pytest.raises(ValueError, match=r"layers\.measures: unknown measure\(s\) \['accuracy'\]"):
+        main(["layers", *TINY, "layers.measures=[accuracy]", f"run_dir={run_dir}", "epoch=1", f"out={out}"])

@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 
 from repscope.config import compose
-from repscope.layout import Layout, Run, RunFolder, kept_epoch
+from repscope.layout import Layout, Run, RunFolder, kept_epoch, kept_spectra
 
 
 def test_an_experiments_files_land_where_docs_architecture_says():
@@ -14,10 +14,10 @@ def test_an_experiments_files_land_where_docs_architecture_says():
     assert str(run.dir) == "results/quick/runs/digits-cnn-simclr-s2"
     assert [str(p.relative_to(run.dir)) for p in (
         run.config, run.train_log, run.checkpoint(0), run.last, run.embedding(3), run.metrics,
-        kept_epoch(run.kept_metrics, 3), run.layers(20), run.log("train"))] == [
+        kept_epoch(run.kept_metrics, 3), kept_spectra(run.kept_spectra, 3), run.layers(20), run.log("train"))] == [
         "config.yaml", "train_log.csv", "checkpoints/epoch_0.pt", "checkpoints/last.pt",
-        "embeddings/epoch_3.npz", "metrics.parquet", "metrics/epoch_3.parquet", "layers/epoch_20.parquet",
-        "logs/train.log"]
+        "embeddings/epoch_3.npz", "metrics.parquet", "metrics/epoch_3.parquet", "spectra/epoch_3.npz",
+        "layers/epoch_20.parquet", "logs/train.log"]
     assert [str(p.relative_to(layout.root)) for p in (
         layout.inputs("digits"), layout.clusters("digits"), layout.metrics_settings, layout.table,
         layout.table_csv, layout.correlations, layout.study("t1"), layout.figure("epoch_CSE", "png"),
@@ -53,3 +53,13 @@ def test_the_results_root_comes_from_conf_paths(tmp_path):
     assert Layout.of(compose(["experiment=tiny", f"paths.results={tmp_path}"])).root == tmp_path / "tiny"
     with pytest.raises(ValueError, match="paths.results must be a non-empty path; got ''"):
         Layout.of(compose(["experiment=tiny", "paths.results=''"]))
+
+
+def test_a_bad_paths_group_fails_when_the_workflow_is_planned():
+    from repscope.pipeline.plan import load_plan
+
+    assert load_plan("tiny", ["paths.results=elsewhere"]).layout.root == Path("elsewhere/tiny")
+    with pytest.raises(ValueError, match="paths.results must be a non-empty string; got ''"):
+        load_plan("tiny", ["paths.results=''"])
+    with pytest.raises(ValueError, match=r"paths: unknown key\(s\) \['figures'\]; allowed: \['results'\]"):
+        load_plan("tiny", ["+paths.figures=x"])

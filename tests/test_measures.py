@@ -24,6 +24,21 @@ def test_dse_bounded_by_log2_n_and_cse_saturates_in_high_dimension():
     assert classic_shannon_entropy(Z) == pytest.approx(math.log2(256), abs=1e-9)
 
 
+@pytest.mark.parametrize("bins", [2, 3, 255])
+def test_binned_entropy_byte_rows_equal_the_row_unique_formula(bins):
+    """The byte-row fast path gives the very float the general np.unique(axis=0) path gives
+    (same counts in the same order), and the general path is still used beyond a byte."""
+    from repscope.metrics.binned import binned_entropy
+    from repscope.spectral import entropy_bits
+
+    rng = np.random.default_rng(bins)
+    B = rng.integers(1, bins + 1, size=(400, 40))
+    B[:150] = B[rng.integers(0, 150, 150)]  # many repeated rows
+    counts = np.unique(B, axis=0, return_counts=True)[1]
+    assert binned_entropy(B) == float(entropy_bits(counts / counts.sum()))
+    assert binned_entropy(B - 128) == binned_entropy(B) == binned_entropy(B + 1000)
+
+
 def test_one_spectrum_serves_every_t(monkeypatch):
     Z, _ = blobs()
     calls = []
@@ -170,12 +185,12 @@ def test_cuda_slq_operators_match_the_cpu(monkeypatch):
 def test_dsmi_builds_all_pairwise_distances_only_for_a_bandwidth_rule(monkeypatch, sigma, full):
     """Classes and random subsets get distances from their own points; the
     N x N matrix exists only when a bandwidth rule needs all pairs."""
-    import repscope.metrics.dse as dse_module
+    import repscope.spectral.setup as spectral_setup
 
     Z, y = blobs(n=300)
     shapes = []
-    real = dse_module.squared_distances
-    monkeypatch.setattr(dse_module, "squared_distances", lambda X, be: shapes.append(tuple(X.shape)) or real(X, be))
+    real = spectral_setup.squared_distances
+    monkeypatch.setattr(spectral_setup, "squared_distances", lambda X, be: shapes.append(tuple(X.shape)) or real(X, be))
     diffusion_spectral_mutual_information(Z, y, sigma=sigma)
     assert ((300, Z.shape[1]) in shapes) == full
     assert all(s[0] < 300 for s in shapes if s != (300, Z.shape[1]))

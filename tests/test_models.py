@@ -82,3 +82,21 @@ def test_timm_unknown_arch_or_signal_input():
         _net(["model=timm", "model.arch=resnet_doesnotexist"], (3, 32, 32))
     with pytest.raises(ValueError, match="needs images"):
         _net(["model=timm"], (1, 40))
+
+
+def test_batched_activations_equal_one_forward_pass_and_restore_the_mode():
+    from repscope.models import INPUT, activations
+    from repscope.models.activations import classifier
+
+    net = _net(["model=cnn", "model.channels=[4,6]"], (1, 40))
+    x = torch.randn(7, 1, 40, generator=torch.Generator().manual_seed(0))
+    names = [INPUT, "block1", PENULTIMATE]
+    got = activations(net.train(), x, names, batch_size=3, prepare=lambda xb: 2 * xb)
+    assert net.training  # the mode is restored
+    want = forward_layers(net.eval(), 2 * x, ["block1", PENULTIMATE])
+    torch.testing.assert_close(got[INPUT], (2 * x).flatten(1))
+    for n in ("block1", PENULTIMATE):
+        assert got[n].device.type == "cpu" and got[n].dtype == torch.float32
+        torch.testing.assert_close(got[n], want[n])
+    with torch.no_grad():
+        torch.testing.assert_close(classifier(net)(x), net.head(net(x)))

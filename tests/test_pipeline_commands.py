@@ -43,11 +43,12 @@ def run_dir(tmp_path, rng):
 def _files(run_dir, epochs=(1, 2)) -> list[str]:
     """The measure command's arguments for these epochs' embeddings of the run folder."""
     folder = RunFolder(run_dir)
-    return [f"embeddings={','.join(str(folder.embedding(e)) for e in epochs)}", f"kept={folder.kept_metrics}"]
+    return [f"embeddings={','.join(str(folder.embedding(e)) for e in epochs)}", f"kept={folder.kept_metrics}",
+            f"spectra={folder.kept_spectra}"]
 
 
-def _measure(run_dir, out, *extra):
-    return main(["measure", *RUN_ARGS, "metrics.t=[1,4]", *_files(run_dir),
+def _measure(run_dir, out, *extra, epochs=(1, 2)):
+    return main(["measure", *RUN_ARGS, "metrics.t=[1,4]", *_files(run_dir, epochs),
                  f"clusters={run_dir.parent / 'clusters.npz'}", f"out={out}", *extra])
 
 
@@ -196,3 +197,81 @@ def test_study_figures_draws_every_figure_of_a_study_in_one_call(tmp_path, monke
         main(["study-figures", "experiment=quick", f"in={tmp_path / 't9.parquet'}", f"out_dir={tmp_path}"])
     with pytest.raises(ValueError, match=r"missing argument\(s\) out_dir="):
         main(["study-figures", "t9", "experiment=quick", f"in={tmp_path / 't9.parquet'}"])
+
+
+def _no_eigendecomposition(monkeypatch):
+    """A trap on every eigensolver entry the exact spectra go through."""
+    import repscope.spectral.setup as spectral_setup
+
+    def trap(*args, **kwargs):
+        raise AssertionError("an eigendecomposition was computed although the spectra were kept")
+
+    monkeypatch.setattr(spectral_setup.SpectralSetup, "spectra", trap)
+    monkeypatch.setattr(spectral_setup.SpectralSetup, "_eigenvalues", trap)
+    monkeypatch.setattr(spectral_setup.SpectralSetup, "_exact", trap)
+
+
+def test_a_new_diffusion_time_reuses_the_kept_spectra_bit_for_bit(run_dir, tmp_path, monkeypatch):
+    """metrics.t changes: the rows are measured again (their key holds t) but DSE and DSMI come
+    from the spectra the first job kept, equal bit for bit to a fresh computation and to
+    diffusion_spectral_measures called directly."""
+    from repscope.metrics import diffusion_spectral_measures
+    from repscope.layout import kept_spectra
+
+    kept = RunFolder(run_dir).kept_spectra
+    assert _measure(run_dir, tmp_path / "a.parquet") == 0  # t = 1, 4
+    assert kept_spectra(kept, 1).exists() and kept_spectra(kept, 2).exists()
+    with monkeypatch.context() as trapped:
+        _no_eigendecomposition(trapped)
+        assert _measure(run_dir, tmp_path / "b.parquet", "metrics.t=[1,2.5]") == 0
+    b = pd.read_parquet(tmp_path / "b.parquet")
+    spectral = b.metric.isin(["DSE", "DSMI_Y", "DSMI_X"])
+    assert set(b[spectral].t) == {1.0, 2.5}
+    a = pd.read_parquet(tmp_path / "a.parquet")
+    pd.testing.assert_frame_equal(a[a.t == 1].reset_index(drop=True), b[b.t == 1].reset_index(drop=True))
+    for path in kept.iterdir():
+        path.unlink()  # a fresh computation
+    assert _measure(run_dir, tmp_path / "c.parquet", "metrics.t=[1,2.5]", "metrics.cse_bins=3") == 0
+    c = pd.read_parquet(tmp_path / "c.parquet")
+    pd.testing.assert_frame_equal(b[spectral].reset_index(drop=True), c[spectral].reset_index(drop=True))
+    emb = load_embeddings(RunFolder(run_dir).embedding(2))
+    m = compose(RUN_ARGS).metrics
+    direct = diffusion_spectral_measures(
+        emb.layers["penultimate"], {"DSMI_Y": emb.labels, "DSMI_X": np.arange(90) % 4}, sigma=m.sigma,
+        t=[1.0, 2.5], n_repetitions=m.n_repetitions, seed=m.seed, sampling=m.sampling, max_n=m.max_n,
+        backend=m.backend, dtype=m.dtype, device="cpu")
+    got = b[(b.epoch == 2) & (b.layer == "penultimate") & spectral].set_index(["metric", "t"]).value
+    for name, values in direct.items():
+        assert [got[(name, t)] for t in (1.0, 2.5)] == list(values), name  # bit for bit
+
+
+@pytest.mark.parametrize("damage", ["garbage", "tampered"])
+def test_damaged_spectra_are_detected_and_computed_again(run_dir, tmp_path, monkeypatch, caplog, damage):
+    """A spectra file that is not an archive, or whose arrays no longer match their checksum,
+    is reported in the log and never trusted: the spectra are computed again."""
+    from repscope.io import read_npz
+    from repscope.layout import kept_spectra
+
+    assert _measure(run_dir, tmp_path / "a.parquet", epochs=(2,)) == 0
+    path = kept_spectra(RunFolder(run_dir).kept_spectra, 2)
+    if damage == "garbage":
+        path.write_bytes(b"garbage")
+    else:
+        with read_npz(path) as f:
+            arrays = {k: f[k] for k in f.files}
+        arrays["values_1"] = arrays["values_1"] * 0.5  # the checksum no longer matches
+        np.savez(path, **arrays)
+    import repscope.spectral.setup as spectral_setup
+
+    computed = []
+    original = spectral_setup.SpectralSetup.spectra
+    monkeypatch.setattr(spectral_setup.SpectralSetup, "spectra",
+                        lambda self, subsets: computed.append(len(subsets)) or original(self, subsets))
+    with caplog.at_level("WARNING", logger="repscope.pipeline.spectra"):
+        assert _measure(run_dir, tmp_path / "b.parquet", "metrics.t=[1,4,8]", epochs=(2,)) == 0
+    assert len(computed) == 2  # both layers again
+    assert f"{path} is damaged" in caplog.text and "computed again" in caplog.text
+    a, b = pd.read_parquet(tmp_path / "a.parquet"), pd.read_parquet(tmp_path / "b.parquet")
+    pd.testing.assert_frame_equal(a.reset_index(drop=True), b[b.t != 8].reset_index(drop=True))
+    with read_npz(path) as f:  # the file was rewritten whole
+        assert "checksum" in f.files

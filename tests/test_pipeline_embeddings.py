@@ -71,7 +71,8 @@ def test_the_file_of_another_epoch_is_refused_and_not_measured(run, tmp_path):
     out = tmp_path / "metrics.parquet"
     with pytest.raises(DamagedEmbedding, match="it holds epoch 1, not 3"):
         main(["measure", "experiment=tiny", f"embeddings={folder.embedding(1)},{folder.embedding(3)}",
-              f"kept={folder.kept_metrics}", f"clusters={tmp_path / 'clusters.npz'}", f"out={out}"])
+              f"kept={folder.kept_metrics}", f"spectra={folder.kept_spectra}", f"clusters={tmp_path / 'clusters.npz'}",
+              f"out={out}"])
     assert not out.exists()
 
 

@@ -168,17 +168,16 @@ def test_custom_measure_from_conf(data, tmp_path, monkeypatch):
 
 def test_slq_estimates_carry_their_standard_error(data):
     """metrics.solver=slq: DSE and DSMI rows carry SLQ's standard error (DSE's
-    the one diffusion_spectral_entropy returns, up to the rounding of the thread count); exact: 0."""
+    the one diffusion_spectral_entropy returns, bit for bit: SLQ's thread count does not follow the
+    machine's load); exact: 0."""
     Z, y, x = data
     m = _metrics(t=[1], n_repetitions=2, measures=["DSE", "DSMI_Y", "CSE"])
     m.solver.method = "slq"
     rows = {r["metric"]: r for r in measure_layer(Z, y, x, m)}
     direct = diffusion_spectral_entropy(Z, sigma=m.sigma, max_n=None, solver="slq", return_stderr=True,
                                         backend="numpy")
-    # SLQ's products take the cores free at the time (spectral.lapack.usable_cores), and another
-    # thread count changes the rounding, which Lanczos amplifies to ~1e-6 bits: far below the SE
-    assert rows["DSE"]["value"] == pytest.approx(direct.value, abs=1e-4 * direct.stderr + 1e-5)
-    assert rows["DSE"]["stderr"] == pytest.approx(direct.stderr, rel=0.05) and direct.stderr > 0
+    assert rows["DSE"]["value"] == direct.value
+    assert rows["DSE"]["stderr"] == direct.stderr and direct.stderr > 0
     assert rows["DSMI_Y"]["stderr"] > 0 and rows["CSE"]["stderr"] == 0
     m.solver.method = "exact"
     assert all(r["stderr"] == 0 for r in measure_layer(Z, y, x, m))
@@ -193,3 +192,46 @@ def test_the_standard_error_of_dsmi_combines_its_blocks():
     var = [(0.2**2 + 0.3**2) / 4 + 0.1**2, (0.4**2 + 0.5**2) / 4 + 0.0]
     assert _combine_stderr(counts, E, reps) == pytest.approx(np.sqrt((w**2 * var).sum()))
     assert _combine(counts, H, reps) == pytest.approx(w @ [1.5 - 0, 4.5 - 3])
+
+
+def test_one_registry_lists_each_measure_where_its_scope_allows(tmp_path, monkeypatch):
+    from repscope.layerwise import MEASURES as LAYER_MEASURES
+    from repscope.layerwise import validate_layers
+    from repscope.pipeline.registry import EMBEDDING, in_scope
+
+    per_embedding = in_scope(MEASURES, EMBEDDING)
+    assert "accuracy" in per_embedding and "accuracy" not in LAYER_MEASURES  # read from the embedding file
+    assert "DIB" in LAYER_MEASURES and "DIB" not in per_embedding  # needs the network
+    assert {"NC1", "DSE", "DSMI_Y", "RankMe", "CKA"} <= set(LAYER_MEASURES)
+    assert all(MEASURES[n].layer_rows is not None for n in LAYER_MEASURES if n not in per_embedding)
+    with pytest.raises(ValueError, match=r"metrics\.measures: unknown measure\(s\) \['DIB'\]"):
+        validate_metrics(_metrics(measures=["DSE", "DIB"]))
+    (tmp_path / "my_norms.py").write_text("def norm(Z, labels, x_clusters):\n    return 1.0\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    m = _metrics(custom={"NORM": "my_norms:norm"}, measures=["NORM"])
+    validate_metrics(m)
+    lcfg = compose(["layers.measures=[NORM,DIB]"]).layers
+    validate_layers(lcfg, m)  # a custom measure has both scopes
+    with pytest.raises(ValueError, match=r"layers\.measures: unknown measure\(s\) \['NORM'\]"):
+        validate_layers(lcfg)
+
+
+@pytest.mark.parametrize("sigma,max_n", [(10.0, None), ("knn", None), ("median", 80)])
+def test_measures_from_kept_spectra_equal_the_shared_kernel_bit_for_bit(data, sigma, max_n):
+    """The exact spectra of every block, kept, give DSE and DSMI at any t exactly as
+    diffusion_spectral_measures computes them (the same eigenvalues, the same sums)."""
+    from repscope.metrics import diffusion_spectra, measures_from_spectra
+
+    Z, y, x = data
+    common = dict(n_repetitions=3, seed=2, max_n=max_n)
+    refs = {"Y": y, "X": x}
+    spectra = diffusion_spectra(Z, refs, sigma=sigma, backend="numpy", **common)
+    assert len(spectra) == sum(len(np.unique(r)) * (3 + 1) for r in refs.values()) + 1  # classes x (own + 3), Z
+    for t in (1, [1.0, 2.5, 7.0]):
+        want = diffusion_spectral_measures(Z, refs, sigma=sigma, t=t, backend="numpy", **common)
+        got = measures_from_spectra(spectra, refs, len(Z), t=t, **common)
+        assert sorted(got) == sorted(want)
+        for k in want:
+            np.testing.assert_array_equal(got[k], want[k])
+    with pytest.raises(ValueError, match="spectra: .* not those of these clusters"):
+        measures_from_spectra(spectra[1:], refs, len(Z), **common)

@@ -5,7 +5,7 @@ import pytest
 from omegaconf import OmegaConf
 
 from repscope import config
-from repscope.pipeline.plan import experiment_from, load_plan
+from repscope.pipeline.plan import load_plan, plan_options
 
 
 @pytest.fixture
@@ -44,7 +44,7 @@ def test_tiny_plan():
 def test_quick_and_paper_grids():
     quick = load_plan("quick")
     assert len(quick.runs) == 2 * 2 * 3 * 2 and quick.epochs == (0, 1, 2, 3, 4, 5, 6, 8, 10, 12, 14, 16, 18, 20)
-    paper = load_plan("paper")
+    paper = load_plan("paper", check_data=False)
     assert len(paper.runs) == 3 * 6 * 3 * 3 and paper.epochs == tuple(range(201))
     assert [r.dataset for r in paper.runs[::54]] == ["mnist", "cifar10", "stl10"]
     assert paper.resources("train")["gpu"] == 1
@@ -94,7 +94,9 @@ def test_experiment_name_must_match_its_file(conf):
 def test_unknown_experiment_and_config_keys():
     with pytest.raises(ValueError, match=r"experiment: unknown option\(s\) \['huge'\]; valid choices: .*'paper'"):
         load_plan("huge")
-    assert experiment_from({}) == "quick"
-    assert experiment_from({"experiment": "paper"}) == "paper"
-    with pytest.raises(ValueError, match=r"unknown --config key\(s\) \['experimnt'\]; allowed: \['experiment'\]"):
-        experiment_from({"experimnt": "paper"})
+    assert plan_options({}) == {"experiment": "quick", "check_data": True}
+    assert plan_options({"experiment": "paper", "check_data": False}) == {"experiment": "paper", "check_data": False}
+    with pytest.raises(ValueError, match=r"unknown --config key\(s\) \['experimnt'\]; allowed: \['check_data', 'experiment'\]"):
+        plan_options({"experimnt": "paper"})
+    with pytest.raises(ValueError, match="check_data must be true or false"):
+        plan_options({"check_data": "maybe"})

@@ -203,7 +203,7 @@ def test_operators_equal_the_dense_kernel(monkeypatch, kind, block_bytes):
 def test_slq_packs_the_operator_or_goes_matrix_free_and_never_builds_the_matrix(monkeypatch):
     import torch
 
-    import repscope.metrics.dse as dse_module
+    import repscope.spectral.setup as spectral_setup
     import repscope.spectral.backend as backend
     from repscope.metrics import diffusion_spectral_entropy
     from repscope.spectral import (Backend, gaussian_, normalize_symmetric_, operator, slq_spectrum_entropy,
@@ -216,8 +216,8 @@ def test_slq_packs_the_operator_or_goes_matrix_free_and_never_builds_the_matrix(
     dense = slq_spectrum_entropy(K, [1, 2], deflate=phi)  # the same estimator on the N x N matrix
     exact = diffusion_spectral_entropy(Z, t=[1, 2])
     monkeypatch.setattr(operator, "BLOCK_BYTES", 8 * 300 * 300)  # blocks of 300: 300, 300, 200
-    built, real = [], dse_module.squared_distances
-    monkeypatch.setattr(dse_module, "squared_distances", lambda X, be: built.append(X.shape) or real(X, be))
+    built, real = [], spectral_setup.squared_distances
+    monkeypatch.setattr(spectral_setup, "squared_distances", lambda X, be: built.append(X.shape) or real(X, be))
     packed = diffusion_spectral_entropy(Z, solver="slq", t=[1, 2], return_stderr=True)
     monkeypatch.setattr(backend, "_free_bytes", lambda device: 8 * operator.packed_entries(800, be) - 1)
     free = diffusion_spectral_entropy(Z, solver="slq", t=[1, 2], return_stderr=True)

@@ -107,6 +107,14 @@ def test_layerwise_figures_plot_the_layer_tables(results):
     fig = load_study("s5").FIGURES["s5_information_plane"](s5)
     assert lines(fig.axes[0]) == curves(wide, "I_XT", "I_TY", order="epoch")  # the binned plane, per layer
 
+    dyn = study_table(root, "layer_dynamics")  # DSE / DSMI of every layer against epoch
+    run = dyn.run.iloc[0]
+    direct = pd.concat(pd.read_parquet(RunFolder(root / "runs" / run).layers(e)).assign(epoch=e)
+                       for e in sorted(dyn.epoch.unique()))
+    fig = load_study("layer_dynamics").FIGURES["layer_dse_dsmi_vs_epoch"](dyn)
+    for ax, metric in zip(fig.axes, ("DSE", "DSMI_Y", "DSMI_X")):
+        assert lines(ax) == curves(direct[(direct.metric == metric) & (direct.t == 1)], "epoch")
+
     s6 = study_table(root, "s6")
     fig = load_study("s6").FIGURES["s6_manifold_geometry"](s6)
     cap = s6[s6.metric == "MFT_capacity"].sort_values("depth")

@@ -4,7 +4,7 @@ import pytest
 
 from repscope.data.toy import (corrupt_labels, dla_tree, gaussian_blobs, intrinsic_dimension_points,
                                noisy_identity_diffusion, noisy_identity_spectra, random_spd_matrix,
-                               random_walk_tree)
+                               random_walk_tree, smooth_branch_tree)
 
 
 class LegacyDraws:
@@ -16,8 +16,11 @@ class LegacyDraws:
     def random(self, size):
         return self.rs.rand(*size)
 
-    def integers(self, high):
-        return self.rs.randint(high)
+    def integers(self, low, high=None):
+        return self.rs.randint(low, high)
+
+    def uniform(self, low=0.0, high=1.0, size=None):
+        return self.rs.uniform(low, high, size)
 
     def normal(self, loc=0.0, scale=1.0, size=None):
         return self.rs.normal(loc, scale, size)
@@ -31,6 +34,49 @@ def test_dla_tree_is_phates_gen_dla():
     X, y = dla_tree(7, 4, 60, seed=LegacyDraws(5))
     np.testing.assert_array_equal(X, M)
     np.testing.assert_array_equal(y, C)
+
+
+def _authors_tree(dim, n_branch, n_points, seed):
+    """The DSE authors' T2 tree drawn step by step with numpy's global RNG, one
+    draw per call as their script made them (the reference for smooth_branch_tree)."""
+    np.random.seed(seed)
+    root = np.random.normal(size=dim)
+    points, labels, used = [], [], 0
+    for b in range(n_branch):
+        here = root + np.random.normal(size=dim) * 0.1
+        if b < n_branch - 1:
+            length = np.random.randint(n_points // (n_branch + 1), n_points // n_branch)
+            used += length + 1
+        else:
+            length = n_points - used - 1
+        heading = np.random.uniform(low=-1, high=1, size=dim)
+        points.append(here)
+        for _ in range(length):
+            here = here + heading * 0.1
+            points.append(here)
+            heading = heading + np.random.normal(size=dim) * 0.05
+            heading = heading / np.linalg.norm(heading)
+        labels += [b] * (length + 1)
+    X = np.array(points)
+    return X + np.random.normal(size=X.shape) * 0.2, np.array(labels)
+
+
+def test_smooth_branch_tree_is_the_authors_t2_tree():
+    state = np.random.get_state()
+    want_X, want_y = _authors_tree(30, 5, 500, seed=0)
+    np.random.set_state(state)
+    X, y = smooth_branch_tree(30, 5, 500, seed=LegacyDraws(0))
+    np.testing.assert_allclose(X, want_X, rtol=0, atol=1e-12)
+    np.testing.assert_array_equal(y, want_y)
+    assert X.shape == (500, 30) and len(np.unique(y)) == 5
+
+
+def test_smooth_branches_take_steps_of_0_1():
+    X, y = smooth_branch_tree(10, 4, 200, noise=0.0, seed=2)
+    for b in range(4):
+        np.testing.assert_allclose(np.linalg.norm(np.diff(X[y == b], axis=0)[1:], axis=1), 0.1)
+    with pytest.raises(ValueError, match="n_points"):
+        smooth_branch_tree(10, 4, 8)
 
 
 def test_noiseless_dla_trees_take_only_bounded_steps():

@@ -17,11 +17,13 @@ silently, and where none is found a ValueError says what to do. Every
 so it is in every job log."""
 from __future__ import annotations
 
+import copy
+import functools
 import os
 import sys
 from pathlib import Path
 
-from omegaconf import DictConfig
+from omegaconf import DictConfig, OmegaConf
 
 ENV = "REPSCOPE_CONF"
 
@@ -89,6 +91,19 @@ def choices(group: str) -> list[str]:
     return sorted(p.stem for p in (conf_dir() / group).glob("*.yaml"))
 
 
+def load_option(group: str, name: str) -> DictConfig:
+    """``conf/<group>/<name>.yaml`` as written (its defaults list not applied), a
+    fresh copy of a read cached per file and modification time (planning reads
+    the same files many times)."""
+    path = conf_dir() / group / f"{name}.yaml"
+    return copy.deepcopy(_load(str(path), path.stat().st_mtime_ns))
+
+
+@functools.lru_cache(maxsize=None)
+def _load(path: str, mtime_ns: int) -> DictConfig:
+    return OmegaConf.load(path)
+
+
 def compose(overrides=(), config_name: str = "config") -> DictConfig:
     """Compose ``conf/<config_name>.yaml`` with Hydra overrides. A bad override
     (unknown option of a group, unknown key, …) raises ValueError listing what
@@ -119,16 +134,12 @@ def split_args(argv, keys) -> tuple[dict, list[str]]:
 
 
 def validate(cfg: DictConfig) -> DictConfig:
-    """Check every group a run uses before any work starts; a bad value raises
-    ValueError naming the key, the value and what is allowed."""
-    from . import data, models, training
+    """Check the groups a run uses (seed, dataset, model, method, train) before
+    any work starts (:mod:`repscope.schema`); a bad value raises ValueError
+    naming the key, the value and what is allowed."""
+    from .schema import check_run
 
-    if isinstance(cfg.get("seed"), bool) or not isinstance(cfg.get("seed"), int):
-        raise ValueError(f"seed must be an integer; got {cfg.get('seed')!r}")
-    data.validate(cfg.dataset)
-    models.validate(cfg.model)
-    training.validate_method(cfg.method)
-    training.validate_train(cfg.train)
+    check_run(cfg)
     return cfg
 
 

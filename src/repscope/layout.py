@@ -97,6 +97,11 @@ class RunFolder:
         """The folder of each epoch's kept measures (``repscope.pipeline.cache``)."""
         return self.dir / "metrics"
 
+    @property
+    def kept_spectra(self) -> Path:
+        """The folder of each epoch's kept eigenvalue spectra (``repscope.pipeline.spectra``)."""
+        return self.dir / "spectra"
+
     def layers(self, epoch) -> Path:
         """The layer-wise measures of one checkpoint (``repscope layers``)."""
         return self.dir / "layers" / f"epoch_{_epoch(epoch)}.parquet"
@@ -108,6 +113,11 @@ class RunFolder:
 def kept_epoch(folder, epoch) -> Path:
     """One epoch's kept measures in a ``kept_metrics`` folder."""
     return Path(folder) / f"epoch_{_epoch(epoch)}.parquet"
+
+
+def kept_spectra(folder, epoch) -> Path:
+    """One epoch's kept spectra in a ``kept_spectra`` folder."""
+    return Path(folder) / f"epoch_{_epoch(epoch)}.npz"
 
 
 @dataclass(frozen=True)

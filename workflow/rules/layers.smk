@@ -11,6 +11,7 @@ LAYERWISE_RUNS, LAYERWISE_EPOCHS = layerwise_selection(
     PLAN.cfg.train.checkpoint_every,
     grid_runs=[run.name for run in PLAN.runs],
     lcfg=PLAN.cfg.layers,
+    metrics=PLAN.cfg.metrics,
 )
 
 

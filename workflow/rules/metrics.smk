@@ -74,12 +74,13 @@ rule measure:
     params:
         embeddings=",".join(rules.train.output.embeddings),
         kept=str(RUN_FOLDER.kept_metrics),
+        spectra=str(RUN_FOLDER.kept_spectra),
     threads: threads_of("measure")
     resources:
         **resources_of("measure"),
     shell:
         "OMP_NUM_THREADS={threads} repscope measure metrics={input.metrics} embeddings={params.embeddings} "
-        "clusters={input.clusters} kept={params.kept} out={output} > {log} 2>&1"
+        "clusters={input.clusters} kept={params.kept} spectra={params.spectra} out={output} > {log} 2>&1"
 
 
 METRIC_FILES = [str(LAYOUT.run(run.name).metrics) for run in PLAN.runs]

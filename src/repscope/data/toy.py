@@ -88,9 +88,13 @@ def _check_alphas(alphas) -> np.ndarray:
 def noisy_identity_spectra(W, alphas) -> np.ndarray:
     """Eigenvalues [len(alphas), n] of alpha I + (1 - alpha) W for each alpha
     (W symmetric [n, n]). One eigendecomposition serves every alpha: the
-    eigenvalues are alpha + (1 - alpha) lambda(W)."""
+    eigenvalues are alpha + (1 - alpha) lambda(W), W's from the spectral
+    backend's LAPACK (MKL on Intel: several times numpy's at n = 2048)."""
+    from ..spectral import Backend
+
     alphas = _check_alphas(alphas)
-    lam = np.linalg.eigvalsh(W)
+    be = Backend("torch", "float64", "cpu")
+    lam = be.eigvalsh(be.asarray(W).clone())  # it overwrites its input, which shares W's memory
     return alphas[:, None] + (1 - alphas[:, None]) * lam[None, :]
 
 
@@ -146,6 +150,48 @@ def random_walk_tree(n_branch, branch_length, dim, *, step=2.0, noise=0.0,
     X = X + (noise * rng.uniform(-1, 1, X.shape) if noise_distribution == "uniform"
              else rng.normal(0, noise, X.shape))
     return X, np.repeat(np.arange(n_branch, dtype=np.int64), branch_length)
+
+
+TREES = ("authors", "random_walk")
+
+
+def smooth_branch_tree(dim, n_branch, n_points, *, step=0.1, turn=0.05, spread=0.1, noise=0.2,
+                       seed=0):
+    """The tree of the DSE authors' T2 script (``generate_tree`` of
+    ``toy_data_MI.py``): a standard-normal root; ``n_branch`` branches, each
+    starting at root + ``spread`` * N(0, I) and walking ``step`` along a
+    direction (first uniform on (-1, 1)^dim, then after each step nudged by
+    ``turn`` * N(0, I) and renormalised); every branch but the last has a
+    random length in [n_points // (n_branch + 1), n_points // n_branch), the
+    last takes the rest (n_points in all); then ``noise`` * N(0, I) on every
+    point. Drawn in the script's order. Returns (X [n_points, dim], branch
+    label [n_points] int64)."""
+    check_positive(dim, "dim", integer=True)
+    check_positive(n_branch, "n_branch", integer=True)
+    check_positive(n_points, "n_points", integer=True)
+    if n_points < 2 * n_branch + 1:
+        raise ValueError(f"n_points must be >= 2 * n_branch + 1 = {2 * n_branch + 1}; got {n_points}")
+    rng = as_generator(seed)
+    root = rng.normal(size=dim)
+    branches, used = [], 0
+    for i in range(n_branch):
+        start = root + spread * rng.normal(size=dim)
+        if i < n_branch - 1:
+            length = int(rng.integers(n_points // (n_branch + 1), n_points // n_branch))
+            used += length + 1
+        else:
+            length = n_points - used - 1
+        direction = rng.uniform(-1, 1, dim)
+        nudges = turn * rng.normal(size=(length, dim))
+        points = [start]
+        for nudge in nudges:
+            points.append(points[-1] + step * direction)
+            direction = direction + nudge
+            direction /= np.linalg.norm(direction)
+        branches.append(np.stack(points))
+    X = np.concatenate(branches)
+    y = np.repeat(np.arange(n_branch, dtype=np.int64), [len(b) for b in branches])
+    return X + noise * rng.normal(size=X.shape), y
 
 
 def dla_tree(n_dim=100, n_branch=20, branch_length=100, *, rand_multiplier=2.0, sigma=4.0,

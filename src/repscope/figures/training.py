@@ -9,8 +9,7 @@ import numpy as np
 import pandas as pd
 
 from ..pipeline.aggregate import with_accuracy
-from ..pipeline.measure import ACCURACY_LAYER
-from ..pipeline.registry import MEASURES
+from ..pipeline.registry import ACCURACY_LAYER, MEASURES
 
 
 def _select(table: pd.DataFrame, metric: str, t, layer: str) -> pd.DataFrame:

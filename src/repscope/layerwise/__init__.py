@@ -1,55 +1,40 @@
 """Layer-wise measures of trained checkpoints (studies S4-S7): NC1, decodable
 information, manifold capacity, the binned information plane, ablation importance,
-modularity and linear CKA similarity, per hooked layer and epoch.
+modularity and linear CKA similarity, per hooked layer and epoch — the measures of
+the registry's layer scope (:mod:`repscope.pipeline.registry`), which also holds
+every per-embedding measure computed here on each hooked layer (e.g. DSE, RankMe).
 
 Settings: ``conf/layers/`` (``cfg.layers``). Where: an experiment's
 ``experiment.layerwise`` block lists the runs of its grid (by run name) and the
-epochs to measure. Output per (run, epoch): the run folder's ``layers/epoch_<e>.parquet``
+epochs to measure. Output per (run, epoch): the run folder's ``layers`` file of that epoch
 (:mod:`repscope.layout`), tidy rows (layer, depth, metric, split, unit, t, value)."""
 from __future__ import annotations
 
 import numbers
-from .._validate import check_choice, check_positive
 
-MEASURES = ("NC1", "DIB", "MFT", "info_plane", "ablation", "modularity", "CKA")
-SPLITS = ("train", "test")
-PAIRS = ("all", "consecutive")
+from ..pipeline.registry import LAYER
+from ..pipeline.registry import MEASURES as REGISTRY
+from ..pipeline.registry import in_scope
+from ..schema.fields import check
+from ..schema.groups import Layers
+
+MEASURES = tuple(in_scope(REGISTRY, LAYER))  # the built-in ones; metrics.custom adds its own
 COLUMNS = ["layer", "depth", "metric", "split", "unit", "t", "value"]
 
 
-def validate_layers(lcfg) -> None:
-    """Check ``cfg.layers``; ValueError naming the key, the value and what is allowed."""
-    measures = list(lcfg.measures)
-    bad = [m for m in measures if m not in MEASURES]
-    if not measures or bad:
-        raise ValueError(f"layers.measures: unknown measure(s) {bad or measures}; valid: {list(MEASURES)}")
-    if lcfg.layers != "all" and (isinstance(lcfg.layers, str) or not list(lcfg.layers)):
-        raise ValueError(f"layers.layers must be 'all' or a non-empty list of layer names; "
-                         f"got {lcfg.layers!r}")
-    check_choice(lcfg.input, "layers.input", (True, False))
-    if isinstance(lcfg.seed, bool) or not isinstance(lcfg.seed, numbers.Integral):
-        raise ValueError(f"layers.seed must be an integer; got {lcfg.seed!r}")
-    for split in lcfg.nc1.splits:
-        check_choice(split, "layers.nc1.splits", SPLITS)
-    check_choice(lcfg.nc1.global_mean, "layers.nc1.global_mean", ("samples", "classes"))
-    if lcfg.dib.n_train is not None:
-        check_positive(lcfg.dib.n_train, "layers.dib.n_train", integer=True)
-    for key in ("epochs", "batch_size"):
-        check_positive(lcfg.dib[key], f"layers.dib.{key}", integer=True)
-    check_positive(lcfg.dib.lr, "layers.dib.lr")
-    for key in ("examples_per_class", "n_t", "n_reps", "max_iter"):
-        check_positive(lcfg.manifold[key], f"layers.manifold.{key}", integer=True)
-    check_choice(lcfg.manifold.subspace, "layers.manifold.subspace", ("samples", "rank"))
-    check_choice(lcfg.manifold.split, "layers.manifold.split", SPLITS)
-    check_choice(lcfg.info_plane.split, "layers.info_plane.split", SPLITS)
-    if lcfg.info_plane.n_train is not None:
-        check_positive(lcfg.info_plane.n_train, "layers.info_plane.n_train", integer=True)
-    check_choice(lcfg.modularity.pairs, "layers.modularity.pairs", PAIRS)
-    check_choice(lcfg.modularity.logits, "layers.modularity.logits", (True, False))
-    for key in ("num_bins", "subset_size", "n_subsets"):
-        check_positive(lcfg.modularity[key], f"layers.modularity.{key}", integer=True)
-    check_positive(lcfg.info_plane.num_bins, "layers.info_plane.num_bins", integer=True)
-    check_positive(lcfg.ablation.chunk, "layers.ablation.chunk", integer=True)
+def validate_layers(lcfg, metrics=None) -> None:
+    """Check ``cfg.layers`` against its schema (:class:`repscope.schema.groups.Layers`) and its
+    measures against the registry (with ``cfg.metrics``: its custom measures are allowed too);
+    ValueError naming the key, the value and what is allowed."""
+    allowed = MEASURES
+    if metrics is not None:
+        from ..pipeline.measure import measure_registry
+
+        allowed = in_scope(measure_registry(metrics), LAYER)
+    check(lcfg, Layers, "layers")
+    bad = [m for m in lcfg.measures if m not in allowed]
+    if bad:
+        raise ValueError(f"layers.measures: unknown measure(s) {bad}; valid: {list(allowed)}")
 
 
 def needs_final(lcfg) -> bool:
@@ -58,7 +43,7 @@ def needs_final(lcfg) -> bool:
 
 
 def layerwise_selection(layerwise, last_epoch: int, checkpoint_every: int = 1,
-                        grid_runs=None, lcfg=None) -> tuple[list[str], list[int]]:
+                        grid_runs=None, lcfg=None, metrics=None) -> tuple[list[str], list[int]]:
     """(run names, epochs) of an ``experiment.layerwise`` block ({runs, epochs}; None =
     no layer-wise work), checked: runs of the grid (when ``grid_runs`` is given),
     epochs with a checkpoint in 0..``last_epoch``, including 0 and the last epoch
@@ -66,7 +51,7 @@ def layerwise_selection(layerwise, last_epoch: int, checkpoint_every: int = 1,
     if layerwise is None:
         return [], []
     if lcfg is not None:
-        validate_layers(lcfg)  # the workflow plans with lcfg: a bad layers.* value fails before any job
+        validate_layers(lcfg, metrics)  # the workflow plans with lcfg: a bad layers.* value fails before any job
     runs, epochs = list(layerwise.get("runs") or []), list(layerwise.get("epochs") or [])
     if not runs or not epochs:
         raise ValueError(f"experiment.layerwise needs non-empty 'runs' (run names) and 'epochs'; "

@@ -1,16 +1,17 @@
 """The layer-wise measures of one checkpoint, as tidy rows (see the package docstring).
 
 Hooked layers follow the thesis (docs/sources.md): the output of every encoder block (after its
-nonlinearity) plus the penultimate layer Z. A network is split at a layer into a
-frozen encoder (everything up to it) and a decoder (the rest, ending in the
-classifier head), which is the decoder family of the DIB measure."""
+nonlinearity) plus the penultimate layer Z (:func:`repscope.models.activations.hooked_layers`).
+A network is split at a layer into a frozen encoder (everything up to it) and a decoder
+(:func:`repscope.models.activations.decoder_after`: the rest, ending in the classifier head),
+which is the decoder family of the DIB measure. Activations come from the run's context
+(:meth:`repscope.training.context.RunContext.activations`)."""
 from __future__ import annotations
 
 import logging
 
 import numpy as np
 import torch
-from torch import nn
 
 from ..data import stratified_subset
 from ..metrics.ablation import ablation_importance
@@ -19,69 +20,10 @@ from ..metrics.dib import decodable_information
 from ..metrics.geometry import linear_cka
 from ..metrics.manifold import manifold_geometry
 from ..metrics.nc1 import NC1Accumulator
-from ..models import PENULTIMATE, forward_layers, layer_names
-from ..models.small import CNN, MLP
+from ..models.activations import PENULTIMATE, classifier, decoder_after, layer_module
 
 log = logging.getLogger(__name__)
-INPUT = "input"  # the preprocessed model input, measured as layer 0 by NC1 and MFT
 LOGITS = "logits"  # the classifier head's output, the last layer of the modularity pairs
-
-
-def hooked_layers(net, wanted="all") -> list[str]:
-    """Every encoder block and "penultimate", in depth order; an MLP's last block
-    is Z itself, so it appears once, as "penultimate"."""
-    names = layer_names(net, ["all"])
-    if isinstance(net.encoder, MLP):
-        names.remove(net.encoder.block_names[-1])
-    if wanted == "all":
-        return names
-    missing = [n for n in wanted if n not in names]
-    if missing:
-        raise ValueError(f"layers.layers: {missing} are not hooked layers; they are {names}")
-    return [n for n in names if n in wanted]
-
-
-def layer_module(net, name: str) -> nn.Module:
-    return net.encoder if name == PENULTIMATE else dict(net.encoder.named_modules())[name]
-
-
-def decoder_after(net, name: str) -> nn.Module:
-    """The network after layer ``name``: the remaining blocks (and pooling) and the head."""
-    if name == PENULTIMATE:
-        return net.head
-    enc = net.encoder
-    if not isinstance(enc, (MLP, CNN)):
-        raise ValueError(f"DIB at layer {name!r} needs an MLP or CNN encoder (to split it); "
-                         f"got {type(enc).__name__}: set layers.layers: [penultimate]")
-    rest = [getattr(enc, b) for b in enc.block_names[enc.block_names.index(name) + 1:]]
-    pool = [enc.pool, nn.Flatten()] if isinstance(enc, CNN) else []
-    return nn.Sequential(*rest, *pool, net.head)
-
-
-def _batches(ctx, x, names, flatten=True):
-    """Activations {layer: [B, ...]} batch by batch, network in eval mode; layer
-    "input" is the preprocessed model input."""
-    was_training = ctx.net.training
-    ctx.net.eval()
-    hooked = [n for n in names if n != INPUT]
-    try:
-        for start in range(0, len(x), ctx.cfg.train.eval_batch_size):
-            xb = ctx.inputs(x[start:start + ctx.cfg.train.eval_batch_size])
-            with torch.no_grad(), ctx.autocast():
-                out = forward_layers(ctx.net, xb, hooked, flatten=flatten)
-            if INPUT in names:
-                out[INPUT] = xb.flatten(1) if flatten else xb
-            yield {k: v.float() for k, v in out.items()}
-    finally:
-        ctx.net.train(was_training)
-
-
-def collect(ctx, x, names, flatten=True) -> dict[str, torch.Tensor]:
-    parts = {n: [] for n in names}
-    for out in _batches(ctx, x, names, flatten):
-        for n, v in out.items():
-            parts[n].append(v)
-    return {n: torch.cat(v) for n, v in parts.items()}
 
 
 def _row(layer, depth, metric, value, split="", unit=np.nan, t=np.nan):
@@ -100,7 +42,7 @@ def nc1_rows(ctx, names, depth, c) -> list[dict]:
                 for n in names}
         for add in ("add_class_sums", "add_deviations"):
             start = 0
-            for out in _batches(ctx, x, names):
+            for out in ctx.batches(x, names):
                 yb = y[start:start + len(next(iter(out.values())))]
                 start += len(yb)
                 for n in names:
@@ -113,7 +55,7 @@ def dib_rows(ctx, names, depth, c, seed) -> list[dict]:
     """V-sufficiency and nuisance information per layer on a training subset."""
     y_all = ctx.dataset.y_train.numpy()
     ids = stratified_subset(y_all, c.n_train, seed, "layers.dib.n_train")
-    feats = collect(ctx, ctx.dataset.x_train[ids], names, flatten=False)
+    feats = ctx.activations(ctx.dataset.x_train[ids], names, flatten=False)
     rows = []
     for n in names:
         res = decodable_information(feats[n], y_all[ids], decoder_after(ctx.net, n),
@@ -151,7 +93,7 @@ def manifold_rows(feats, labels, names, depth, c, seed) -> list[dict]:
 
 def info_plane_rows(feats, labels, inputs, names, depth, c, dsmi_settings, x_clusters) -> list[dict]:
     """Binned I(X; T), I(T; Y) and, with ``dsmi_settings`` (a metrics config),
-    DSMI(T; Y) and DSMI(T; X) (the latter when ``x_clusters`` is given)."""
+    DSE(T), DSMI(T; Y) and DSMI(T; X) (the latter when ``x_clusters`` is given)."""
     from ..pipeline.measure import measure_layer
 
     value_range = c.value_range if isinstance(c.value_range, str) else tuple(c.value_range)
@@ -166,13 +108,22 @@ def info_plane_rows(feats, labels, inputs, names, depth, c, dsmi_settings, x_clu
     return rows
 
 
+def measure_rows(feats, labels, x_clusters, names, depth, m) -> list[dict]:
+    """The per-embedding measures ``m.measures`` (a metrics config) of each layer's
+    activations ``feats``, on the evaluation subset."""
+    from ..pipeline.measure import measure_layer
+
+    return [_row(n, depth[n], r["metric"], r["value"], "test", t=r["t"])
+            for n in names for r in measure_layer(feats[n], labels, x_clusters, m, m.device)]
+
+
 def ablation_rows(ctx, x_model, names, depth, c, seed) -> list[dict]:
     """Per-unit ablation importance of every layer for the classifier encoder -> head."""
-    classifier = nn.Sequential(ctx.net.encoder, ctx.net.head)
+    net = classifier(ctx.net)
     rows = []
     for n in names:
         for kind in ("neurons", "directions"):
-            res = ablation_importance(classifier, layer_module(ctx.net, n), x_model, kind=kind,
+            res = ablation_importance(net, layer_module(ctx.net, n), x_model, kind=kind,
                                       n_directions=c.n_directions, seed=seed, chunk=c.chunk,
                                       device=str(ctx.device))
             tag = kind[:-1]
@@ -234,6 +185,6 @@ def _cka(A, a, B, b) -> float:
 
 def logits_of(ctx, z) -> np.ndarray:
     """The classifier's logits [N, classes] from Z (the penultimate features)."""
+    head = decoder_after(ctx.net, PENULTIMATE)
     with torch.no_grad():
-        head = ctx.net.head
         return head(torch.as_tensor(z, device=next(head.parameters()).device)).float().cpu().numpy()

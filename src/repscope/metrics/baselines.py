@@ -1,7 +1,8 @@
-"""Peers of DSE/DSMI: k-NN (KSG), binned, matrix-based and rank-based
-estimators. The mutual-information estimators share one signature,
-``f(Z, reference, *, seed=..., ...) -> bits``; the neural bounds (MINE,
-InfoNCE) live in :mod:`repscope.metrics.neural`.
+"""Peers of DSE/DSMI: k-NN (KSG), matrix-based and rank-based estimators. The
+mutual-information estimators share one signature,
+``f(Z, reference, *, seed=..., ...) -> bits``; the variational bounds (MINE,
+InfoNCE) live in :mod:`repscope.metrics.variational`, the binned one
+(:func:`repscope.metrics.dsmi.binned_mutual_information`) beside CSMI.
 
 - :func:`ksg_mutual_information`: Kraskov–Stögbauer–Grassberger k-NN
   estimator. A discrete reference (class labels) uses Ross's (2014) variant
@@ -9,7 +10,6 @@ InfoNCE) live in :mod:`repscope.metrics.neural`.
   so D = 20 000 stays cheap); a continuous reference uses KSG's algorithm 1
   with the max-norm in the joint space. ``reference_type='scalar'`` on labels
   treats them as a continuous number, as the DSE authors' KSG baseline did.
-- :func:`binned_mutual_information`: CSMI with ``num_bins`` bins per dimension.
 - :func:`von_neumann_entropy`: matrix-based Rényi/von Neumann entropy of the
   trace-normalised Gram matrix (Sánchez Giraldo et al. 2015).
 - :func:`effective_rank`: RankMe (Garrido et al. 2023), exp of the entropy of
@@ -20,22 +20,14 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from scipy.special import digamma
 
 from .._validate import (check_choice, check_device, check_points, check_positive, check_same_length, check_seed,
-                         check_sigma, integer_labels, to_numpy)
+                         check_sigma, to_numpy)
 from ..spectral import Backend, bandwidth, entropy_bits, gaussian_, squared_distances
-from .dsmi import REFERENCE_TYPES, classic_shannon_mutual_information, cluster_reference
+from .reference import cluster_reference, is_discrete
 
 LN2 = math.log(2)
 KERNELS = ("gaussian", "linear")
-
-
-def _is_discrete(B, reference_type) -> bool:
-    check_choice(reference_type, "reference_type", REFERENCE_TYPES)
-    if reference_type == "auto":  # one column of integer labels (as cluster_reference reads them)
-        return (B.ndim == 1 or (B.ndim == 2 and B.shape[1] == 1)) and integer_labels(B) is not None
-    return reference_type == "discrete"
 
 
 def _jitter(X, scale, rng):
@@ -84,28 +76,46 @@ def _ksg_discrete(Z, y, k, be: Backend) -> float:
     if n_kept == 0:
         raise ValueError(f"k={k}: every point has its k-th same-class neighbour at distance 0 (duplicate points); "
                          "lower k, raise jitter or deduplicate Z")
+    from scipy.special import digamma  # here, not at the top: most measure jobs need no scipy
+
     mi = (digamma(n_kept) + digamma(k_eff[keep]).mean() - digamma(counts[keep]).mean()
           - digamma(m[keep]).mean())
     return max(0.0, float(mi)) / LN2
+
+
+def _joint_radii_and_counts(Z, B, k, be: Backend):
+    """(eps, n_z, n_b) of KSG algorithm 1, numpy arrays: eps_i the max-norm
+    distance of point i to its k-th neighbour in the joint space [Z, B], n_z
+    and n_b the other points strictly inside eps_i in each marginal. The
+    max-norm distance matrices come from :func:`_chebyshev` on a GPU, from
+    scipy's ``pdist`` on the CPU: each pair once, in compiled code, and exact
+    in floating point, so the same values (several times faster than torch's
+    ``cdist`` there)."""
+    import torch
+
+    if be.device == "cpu":
+        from scipy.spatial.distance import pdist, squareform
+
+        dz, db = (torch.from_numpy(squareform(pdist(be.to_numpy(be.asarray(X)).astype(np.float64),
+                                                    "chebyshev"))) for X in (Z, B))
+    else:
+        dz, db = _chebyshev(Z, be), _chebyshev(B, be)
+    eps = torch.maximum(dz, db).kthvalue(k + 1, dim=1).values  # +1: the point itself
+    nz, nb = ((d < eps[:, None]).sum(1) - 1 for d in (dz, db))
+    return (t.double().cpu().numpy() for t in (eps, nz, nb))
 
 
 def _ksg_continuous(Z, B, k, be: Backend) -> float:
     """KSG algorithm 1: eps_i = max-norm distance to the k-th neighbour in the
     joint space; I = psi(k) + psi(N) - <psi(n_z + 1) + psi(n_b + 1)> with n_z,
     n_b the neighbours strictly inside eps_i in each marginal."""
-    import torch
-
-    dz, db = _chebyshev(Z, be), _chebyshev(B, be)
-    joint = torch.maximum(dz, db)
-    n = joint.shape[0]
-    eps = joint.kthvalue(k + 1, dim=1).values  # +1: the point itself
+    eps, nz, nb = _joint_radii_and_counts(Z, B, k, be)
     if float(eps.min()) <= 0:
         raise ValueError(f"k={k}: some point has k exact duplicates in the joint space of Z and the reference, "
                          "which jitter cannot separate where a column is constant; lower k or deduplicate Z")
-    nz = (dz < eps[:, None]).sum(1) - 1
-    nb = (db < eps[:, None]).sum(1) - 1
-    nz, nb = nz.double().cpu().numpy(), nb.double().cpu().numpy()
-    mi = digamma(k) + digamma(n) - (digamma(nz + 1) + digamma(nb + 1)).mean()
+    from scipy.special import digamma
+
+    mi = digamma(k) + digamma(len(eps)) - (digamma(nz + 1) + digamma(nb + 1)).mean()
     return max(0.0, float(mi)) / LN2
 
 
@@ -134,21 +144,11 @@ def ksg_mutual_information(Z, reference, *, k=3, reference_type="auto", seed=0, 
         raise ValueError(f"reference must be [N] or [N, D']; got shape {B.shape}")
     be = Backend("torch", dtype, device)
     rng = np.random.default_rng(seed)
-    if _is_discrete(B, reference_type):
+    if is_discrete(B, reference_type):
         y = cluster_reference(B, "discrete")
         return _ksg_discrete(_jitter(Z, jitter, rng), y, k, be)
     B = check_points(B.reshape(len(B), -1).astype(np.float64), "reference", dtype=dtype)
     return _ksg_continuous(_jitter(Z, jitter, rng), _jitter(B, jitter, rng), k, be)
-
-
-def binned_mutual_information(Z, reference, *, num_bins=10, seed=0, n_repetitions=5,
-                              reference_type="auto", n_clusters=10) -> float:
-    """Binned (classic Shannon) MI in bits: CSMI with ``num_bins`` equal bins per
-    dimension. The common-signature form of
-    :func:`repscope.metrics.classic_shannon_mutual_information`."""
-    return classic_shannon_mutual_information(
-        Z, reference, num_bins_per_dim=num_bins, seed=seed, n_repetitions=n_repetitions,
-        reference_type=reference_type, n_clusters=n_clusters).mi
 
 
 def von_neumann_entropy(Z, *, kernel="gaussian", sigma=10.0, alpha=1.0, backend="torch",

@@ -92,6 +92,8 @@ def decoded_cross_entropy(Z, targets, decoder, *, epochs: int = 300, lr: float =
     import torch
     import torch.nn.functional as F
 
+    from ..eager_optim import eager
+
     check_positive(epochs, "epochs", integer=True)
     check_positive(lr, "lr")
     Zt = (Z.detach() if _is_torch(Z) else torch.as_tensor(np.asarray(Z))).to(device, torch.float32)
@@ -102,7 +104,7 @@ def decoded_cross_entropy(Z, targets, decoder, *, epochs: int = 300, lr: float =
     check_same_length(Zt.shape[0], T, "targets")
     n, k = T.shape
     heads = torch.nn.ModuleList([_fresh_copy(decoder, seed + j) for j in range(k)]).to(device)
-    opt = torch.optim.Adam(heads.parameters(), lr=lr, weight_decay=weight_decay)
+    opt = eager(torch.optim.Adam)(heads.parameters(), lr=lr, weight_decay=weight_decay)
     gen = torch.Generator(device="cpu").manual_seed(seed)
     step = n if batch_size is None else check_positive(batch_size, "batch_size", integer=True)
     heads.train()

@@ -14,13 +14,11 @@ from typing import NamedTuple
 import numpy as np
 
 from .._validate import (check_choice, check_max_n, check_points, check_positive, check_same_length, check_seed,
-                         check_spectral, integer_labels, to_numpy)
-from ..spectral import Estimate, as_solver
-from .dse import ADJACENCY_KINDS, SpectralSetup
+                         check_spectral, to_numpy)
+from ..spectral import ADJACENCY_KINDS, Estimate, SpectralSetup, as_solver, spectrum_entropy
+from .binned import classic_entropies
+from .reference import cluster_reference
 from .sampling import Sampler, subsample
-from .shannon import bin_columns, classic_entropies
-
-REFERENCE_TYPES = ("auto", "discrete", "scalar", "vector")
 
 
 class MutualInformation(NamedTuple):
@@ -29,52 +27,6 @@ class MutualInformation(NamedTuple):
 
     mi: float | np.ndarray
     clusters: np.ndarray
-
-
-def cluster_reference(reference, reference_type="auto", n_clusters=10, seed=0) -> np.ndarray:
-    """Discrete categories [N] for a reference variable B.
-
-    - ``discrete`` (integer/bool labels, [N] or [N, 1]): used as they are;
-    - ``scalar`` (a continuous [N] or [N, 1]): min-max scaled, cut into
-      ``n_clusters`` equal bins;
-    - ``vector`` ([N, D'], e.g. flattened inputs X): spectral clustering with a
-      nearest-neighbours affinity and ``cluster_qr`` labels, seeded. Compute it
-      once per dataset and pass the result back as ``clusters=``.
-    ``auto`` picks discrete for one column of integer labels (integers, bools
-    or floats that are all whole numbers: 0.0 ... 19.0 are 20 classes, not a
-    scalar cut into bins), scalar for any other column, vector otherwise."""
-    check_choice(reference_type, "reference_type", REFERENCE_TYPES)
-    B = to_numpy(reference)
-    if B.ndim == 1:
-        B = B[:, None]
-    if B.ndim != 2:
-        raise ValueError(f"reference must be [N], [N, 1] or [N, D']; got shape {B.shape}")
-    if reference_type == "auto":
-        if B.shape[1] > 1:
-            reference_type = "vector"
-        elif integer_labels(B) is not None:
-            reference_type = "discrete"
-        else:
-            reference_type = "scalar"
-    if reference_type != "vector" and B.shape[1] != 1:
-        raise ValueError(f"reference must be one column for reference_type={reference_type!r}; "
-                         f"got shape {B.shape}")
-    if reference_type == "discrete":
-        if np.issubdtype(B.dtype, np.floating) and not np.isfinite(B).all():
-            raise ValueError("reference contains NaN or Inf; discrete labels must be finite")
-        labels = integer_labels(B[:, 0])
-        return B[:, 0] if labels is None else labels
-    check_points(B, "reference")
-    check_positive(n_clusters, "n_clusters", integer=True)
-    if reference_type == "scalar":
-        return bin_columns(B, n_clusters)[:, 0]
-    if len(B) <= max(n_clusters, 10):
-        raise ValueError(f"reference: spectral clustering of vectors into n_clusters={n_clusters} needs more points "
-                         f"than n_clusters and than its 10 nearest neighbours; got N={len(B)}")
-    from sklearn.cluster import SpectralClustering
-
-    return SpectralClustering(n_clusters=n_clusters, affinity="nearest_neighbors",
-                              assign_labels="cluster_qr", random_state=seed).fit(B).labels_
 
 
 def _subsets(clusters, n_repetitions, sampler: Sampler, max_n):
@@ -182,30 +134,71 @@ def diffusion_spectral_measures(
     a ``sigma`` rule is resolved on all of Z also for DSE when N > ``max_n``."""
     Z = check_spectral(Z, sigma=sigma, t=t, knn_k=knn_k, max_n=max_n, seed=seed, sampling=sampling,
                        backend=backend, dtype=dtype, device=device, solver=solver)
-    check_positive(n_repetitions, "n_repetitions", integer=True)
-    plans = {}
-    for name, assignment in clusters.items():
-        assignment = to_numpy(assignment).reshape(-1)
-        check_same_length(Z.shape[0], assignment, f"clusters[{name!r}]")
-        plans[name] = _subsets(assignment, n_repetitions, Sampler(seed, sampling), max_n)
+    counts, subsets = _plan(Z.shape[0], clusters, dse, n_repetitions, seed, sampling, max_n)
     setup = SpectralSetup(Z, sigma, knn_k=knn_k, backend=backend, dtype=dtype, device=device,
                           solver=as_solver(solver))
-    subsets = [s for _, per_class in plans.values() for s in per_class]
+    return _assemble(counts, *setup.entropies(subsets, t), n_repetitions, dse, return_stderr)
+
+
+def _plan(n, clusters, dse, n_repetitions, seed, sampling, max_n):
+    """({name: class counts}, the subsets of every block in order: per reference, per
+    class its own points then ``n_repetitions`` random subsets; last all of Z when ``dse``)."""
+    check_positive(n_repetitions, "n_repetitions", integer=True)
+    counts, subsets = {}, []
+    for name, assignment in clusters.items():
+        assignment = to_numpy(assignment).reshape(-1)
+        check_same_length(n, assignment, f"clusters[{name!r}]")
+        counts[name], per_class = _subsets(assignment, n_repetitions, Sampler(seed, sampling), max_n)
+        subsets += per_class
     if dse:
-        subsets.append(subsample(Z.shape[0], max_n, seed, sampling))
-    H, E = setup.entropies(subsets, t)
+        subsets.append(subsample(n, max_n, seed, sampling))
+    return counts, subsets
+
+
+def _assemble(counts, H, E, n_repetitions, dse, return_stderr) -> dict:
+    """{"DSE": ..., name: DSMI(Z; B)} from the entropies H (standard errors E) of the blocks."""
     out, start = {}, 0
-    for name, (counts, per_class) in plans.items():
-        block = slice(start, start + len(per_class))
-        out[name] = _combine(counts, H[block], n_repetitions)
+    for name, c in counts.items():
+        block = slice(start, start + len(c) * (n_repetitions + 1))
+        out[name] = _combine(c, H[block], n_repetitions)
         if return_stderr:
-            out[name] = Estimate(out[name], _combine_stderr(counts, E[block], n_repetitions))
-        start += len(per_class)
+            out[name] = Estimate(out[name], _combine_stderr(c, E[block], n_repetitions))
+        start = block.stop
     if dse:
         out["DSE"] = float(H[-1]) if np.ndim(H[-1]) == 0 else H[-1]
         if return_stderr:
             out["DSE"] = Estimate(out["DSE"], float(E[-1]) if np.ndim(E[-1]) == 0 else E[-1])
     return out
+
+
+def diffusion_spectra(Z, clusters, *, sigma=10.0, dse=True, n_repetitions=5, seed=0, sampling="generator",
+                      knn_k=10, max_n=10000, backend="torch", dtype=None, device="cpu") -> list[np.ndarray]:
+    """The exact eigenvalues behind :func:`diffusion_spectral_measures` (arguments as
+    there), one spectrum per block in its order: per reference, per class its own
+    points then ``n_repetitions`` random subsets; last all of Z when ``dse``. They do
+    not depend on t: keep them, and :func:`measures_from_spectra` gives the measures
+    at any t, equal bit for bit to :func:`diffusion_spectral_measures` on the CPU
+    (exact solver)."""
+    Z = check_spectral(Z, sigma=sigma, knn_k=knn_k, max_n=max_n, seed=seed, sampling=sampling,
+                       backend=backend, dtype=dtype, device=device)
+    _, subsets = _plan(Z.shape[0], clusters, dse, n_repetitions, seed, sampling, max_n)
+    return SpectralSetup(Z, sigma, knn_k=knn_k, backend=backend, dtype=dtype, device=device).spectra(subsets)
+
+
+def measures_from_spectra(spectra, clusters, n: int, *, t=1, dse=True, n_repetitions=5, seed=0,
+                          sampling="generator", max_n=10000, return_stderr=False) -> dict:
+    """:func:`diffusion_spectral_measures` at the diffusion time(s) ``t`` from the
+    ``spectra`` :func:`diffusion_spectra` returned for the same ``clusters``, the
+    same number of points ``n`` and the same settings (standard errors 0: the
+    spectra are exact). Spectra of another plan (another count of blocks or
+    other sizes) raise a ValueError."""
+    counts, subsets = _plan(n, clusters, dse, n_repetitions, seed, sampling, max_n)
+    sizes = [n if idx is None else len(idx) for idx in subsets]
+    if [len(lam) for lam in spectra] != sizes:
+        raise ValueError(f"spectra: {len(spectra)} spectra of sizes {[len(lam) for lam in spectra]} are not "
+                         f"those of these clusters and settings ({len(sizes)} blocks of sizes {sizes})")
+    H = np.array([spectrum_entropy(lam[None], t)[0] for lam in spectra])
+    return _assemble(counts, H, np.zeros_like(H), n_repetitions, dse, return_stderr)
 
 
 def classic_shannon_mutual_information(
@@ -239,3 +232,13 @@ def adjacency_spectral_mutual_information(
                                n_clusters=n_clusters, clusters=clusters,
                                n_repetitions=n_repetitions, seed=seed, sampling=sampling,
                                max_n=max_n)
+
+
+def binned_mutual_information(Z, reference, *, num_bins=10, seed=0, n_repetitions=5,
+                              reference_type="auto", n_clusters=10) -> float:
+    """Binned (classic Shannon) MI in bits: CSMI with ``num_bins`` equal bins per
+    dimension. The common-signature form of
+    :func:`classic_shannon_mutual_information`."""
+    return classic_shannon_mutual_information(
+        Z, reference, num_bins_per_dim=num_bins, seed=seed, n_repetitions=n_repetitions,
+        reference_type=reference_type, n_clusters=n_clusters).mi

@@ -11,7 +11,7 @@ import random
 
 import numpy as np
 
-from .._validate import check_choice, check_positive
+from .._validate import check_choice, check_points, check_positive
 
 SAMPLING = ("generator", "reference")
 
@@ -47,3 +47,11 @@ def subsample(n: int, max_n, seed: int = 0, sampling: str = "generator"):
     if n <= max_n:
         return None
     return Sampler(seed, sampling).sample(n, max_n)
+
+
+def sample_points(Z, max_n, seed: int = 0, sampling: str = "generator"):
+    """Z, checked (:func:`repscope._validate.check_points`), or a random
+    subset of ``max_n`` of its rows (:func:`subsample`)."""
+    Z = check_points(Z)
+    idx = subsample(Z.shape[0], max_n, seed, sampling)
+    return Z if idx is None else Z[idx]

@@ -1,20 +1,21 @@
 """Encoders (small MLP/CNN or any timm model), the linear head, the SimCLR
-projection head, initialisation and named layer hooks.
+projection head and initialisation; the network's layers and activations are
+:mod:`repscope.models.activations`.
 
 Z ("penultimate") is always the encoder's output; ``model.hooks`` adds other
 encoder modules by name ("all" = every block the encoder lists)."""
 from __future__ import annotations
 
-import contextlib
-
 import torch
 from torch import nn
 
-from .._validate import check_choice, check_positive
-from .small import ACTIVATIONS, CNN, MLP
+from ..schema.fields import check
+from ..schema.groups import Model
+from .activations import INPUT, PENULTIMATE, activations, forward_layers, layer_names
+from .small import CNN, MLP
 
-MODELS = ("mlp", "cnn", "timm")
-PENULTIMATE = "penultimate"
+__all__ = ["INPUT", "PENULTIMATE", "Network", "activations", "build_encoder", "build_network",
+           "forward_layers", "init_weights", "layer_names"]
 
 
 class Network(nn.Module):
@@ -34,30 +35,8 @@ class Network(nn.Module):
         return self.encoder(x)
 
 
-def validate(mcfg) -> None:
-    """ValueError naming the ``model.*`` key whose value is not allowed."""
-    check_choice(mcfg.name, "model.name", MODELS)
-    sizes = {"mlp": "widths", "cnn": "channels"}.get(mcfg.name)
-    if sizes is not None:
-        values = mcfg.get(sizes)
-        if not values or any(isinstance(v, bool) or not isinstance(v, int) or v <= 0 for v in values):
-            raise ValueError(f"model.{sizes} must be a non-empty list of positive integers; got {values!r}")
-    if mcfg.name == "mlp":
-        check_choice(mcfg.get("activation"), "model.activation", ACTIVATIONS)
-    if mcfg.name == "cnn":
-        check_positive(mcfg.kernel_size, "model.kernel_size", integer=True)
-    if mcfg.name == "timm":
-        if not isinstance(mcfg.get("arch"), str) or not mcfg.arch:
-            raise ValueError(f"model.arch must be a timm model name; got {mcfg.get('arch')!r}")
-        check_choice(mcfg.get("pretrained"), "model.pretrained", [True, False])
-    for key in ("conv_std", "linear_std"):
-        value = (mcfg.get("init") or {}).get(key)
-        if value is not None:
-            check_positive(value, f"model.init.{key}")
-
-
 def build_encoder(mcfg, input_shape) -> nn.Module:
-    validate(mcfg)
+    check(mcfg, Model, "model")
     if mcfg.name == "mlp":
         return MLP(int(torch.Size(input_shape).numel()), list(mcfg.widths), mcfg.activation)
     if mcfg.name == "cnn":
@@ -91,43 +70,3 @@ def build_network(cfg, input_shape, num_classes: int) -> Network:
         init = cfg.model.get("init") or {}
         init_weights(net, init.get("conv_std"), init.get("linear_std"))
     return net
-
-
-def layer_names(net: Network, hooks) -> list[str]:
-    """``model.hooks`` resolved to encoder module names ("all" expands to the
-    encoder's blocks), with "penultimate" last; unknown names raise."""
-    modules = dict(net.encoder.named_modules())
-    names = []
-    for name in hooks or []:
-        for n in (net.encoder.block_names if name == "all" else [name]):
-            if n != PENULTIMATE and n not in modules:
-                raise ValueError(f"model.hooks: {n!r} is not a module of the encoder; blocks are "
-                                 f"{net.encoder.block_names} (any name of encoder.named_modules() works)")
-            if n not in names and n != PENULTIMATE:
-                names.append(n)
-    return names + [PENULTIMATE]
-
-
-def _flat(out) -> torch.Tensor:
-    """A hooked activation as [B, F] (flattened); modules that return tuples
-    (some timm blocks) contribute their first element."""
-    return (out[0] if isinstance(out, tuple) else out).flatten(1)
-
-
-@torch.no_grad()
-def forward_layers(net: Network, x: torch.Tensor, names, flatten: bool = True) -> dict[str, torch.Tensor]:
-    """Activations {name: [B, F]} of the named encoder modules and Z
-    ("penultimate") for one batch, via forward hooks removed afterwards
-    (``flatten=False``: each module's output shape, e.g. [B, C, L] of a conv block)."""
-    taps = {}
-    modules = dict(net.encoder.named_modules())
-    keep = _flat if flatten else (lambda out: out[0] if isinstance(out, tuple) else out)
-    with contextlib.ExitStack() as stack:
-        for name in names:
-            if name == PENULTIMATE:
-                continue
-            hook = modules[name].register_forward_hook(
-                lambda _m, _i, out, name=name: taps.__setitem__(name, keep(out)))
-            stack.callback(hook.remove)
-        taps[PENULTIMATE] = net(x)
-    return {name: taps[name] for name in names}

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .measure import ACCURACY_LAYER
+from .registry import ACCURACY_LAYER
 
 RUN_COLUMNS = ["run", "dataset", "model", "method", "seed", "epoch"]
 KEY = ["layer", "metric", "t"]

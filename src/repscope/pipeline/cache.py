@@ -20,10 +20,10 @@ COLUMNS = ["layer", "metric", "t", "value", "stderr"]
 CODE = ("metrics", "spectral", "pipeline/measure.py", "pipeline/registry.py", "_validate.py")  # what computes the measures
 
 
-def code_digest() -> str:
-    """sha256 of the package's measuring code (``CODE``, under src/repscope)."""
+def code_digest(parts=CODE) -> str:
+    """sha256 of the package's code that computes the results (``parts``, under src/repscope)."""
     root = Path(__file__).resolve().parents[1]
-    files = sorted(p for part in CODE for p in ((root / part).rglob("*.py") if (root / part).is_dir()
+    files = sorted(p for part in parts for p in ((root / part).rglob("*.py") if (root / part).is_dir()
                                                  else [root / part]))
     h = hashlib.sha256()
     for p in files:

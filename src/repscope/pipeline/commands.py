@@ -1,6 +1,6 @@
 """``repscope config``, ``repscope clusters``, ``repscope measure``,
-``repscope aggregate`` and ``repscope training-figures``: the workflow's steps
-after training. Each parses its arguments, composes the config and writes its
+``repscope aggregate`` and ``repscope study-figures``: the workflow's steps
+after training (the S1 figures: :mod:`repscope.figures.command`). Each parses its arguments, composes the config and writes its
 outputs atomically."""
 from __future__ import annotations
 
@@ -76,7 +76,7 @@ def _files(value: str, key: str) -> list[str]:
 
 
 def measure(argv) -> None:
-    """repscope measure <hydra overrides | metrics=<yaml>> embeddings=<epoch_<e>.npz,...> clusters=<clusters.npz> kept=<folder> out=<parquet>
+    """repscope measure <hydra overrides | metrics=<yaml>> embeddings=<epoch_<e>.npz,...> clusters=<clusters.npz> kept=<folder> spectra=<folder> out=<parquet>
 
     Every measure of ``metrics.measures`` on every layer (``metrics.layers``) of
     each of a run's ``embeddings`` (files of one run folder), each file checked
@@ -85,14 +85,20 @@ def measure(argv) -> None:
     file ``metrics=`` (as ``repscope config section=metrics`` writes it). Each
     epoch's rows are kept in the folder ``kept`` (:mod:`repscope.pipeline.cache`),
     so a rerun measures only the epochs whose embedding, clusters, settings or
-    code changed."""
+    code changed, and so are its exact spectra in the folder ``spectra``
+    (:mod:`repscope.pipeline.spectra`), so a new ``metrics.t`` takes DSE and DSMI
+    from them without an eigendecomposition."""
     from omegaconf import OmegaConf
 
+    from ..device import resolve_device
     from ..io import load_embeddings
     from .cache import COLUMNS, cached_rows, code_digest, keep_rows, measure_key
-    from .measure import ACCURACY_LAYER, measure_layer, resolve_device, select_layers
+    from .measure import measure_layer, select_layers
+    from .registry import ACCURACY_LAYER
+    from .spectra import CODE as SPECTRA_CODE
+    from .spectra import SpectraStore, spectra_key
 
-    own, overrides = _args(argv, ("embeddings", "clusters", "kept", "out"), measure.__doc__.splitlines()[0],
+    own, overrides = _args(argv, ("embeddings", "clusters", "kept", "spectra", "out"), measure.__doc__.splitlines()[0],
                            optional=("metrics",))
     m = _metrics_settings(own, overrides)
     files = _files(own["embeddings"], "embeddings")
@@ -101,6 +107,7 @@ def measure(argv) -> None:
     with np.load(own["clusters"], allow_pickle=False) as f:
         x_clusters, x_ids = f["clusters"], f["sample_ids"]
     settings, code, device = OmegaConf.to_yaml(m, resolve=True), code_digest(), None
+    spectra_code = code_digest(SPECTRA_CODE)
     rows = []
     for path in files:
         emb = load_embeddings(path)
@@ -111,11 +118,13 @@ def measure(argv) -> None:
         key = measure_key(emb.checksum, x_clusters, settings, code)
         found = cached_rows(own["kept"], epoch, key)
         if found is None:
-            device = device or resolve_device(m)
+            device = device or resolve_device(m.device, "metrics.device", m.backend)
+            kept = SpectraStore(own["spectra"], epoch, spectra_key(emb.checksum, x_clusters, m, device, spectra_code))
             found = []
             for layer in select_layers(emb.layers, m):
-                found += [{"layer": layer, **r}
-                          for r in measure_layer(emb.layers[layer], emb.labels, x_clusters, m, device)]
+                found += [{"layer": layer, **r} for r in measure_layer(
+                    emb.layers[layer], emb.labels, x_clusters, m, device, kept.slot(layer))]
+            kept.save()
             if "accuracy" in m.measures:
                 found.append({"layer": ACCURACY_LAYER, "metric": "accuracy", "t": np.nan,
                               "value": emb.accuracy, "stderr": 0.0})
@@ -146,29 +155,6 @@ def aggregate(argv) -> None:
     save_table(table, own["csv"])
     save_table(correlations(table), own["correlations"])
     log.info("%d rows from %d runs x %d epochs", len(table), len(files), table.epoch.nunique())
-
-
-def training_figures(argv) -> None:
-    """repscope training-figures experiment=<name> in=<metrics.parquet> out_dir=<folder>
-
-    Every S1 figure of the experiment (each measure against epoch and against
-    accuracy) as <out_dir>/<figure>.pdf and .png."""
-    import pandas as pd
-    from omegaconf import OmegaConf
-    from tqdm.auto import tqdm
-
-    from ..figures.training import DRAW
-    from ..io import save_figure
-    from .plan import load_plan
-
-    own, _ = _args(argv, ("experiment", "in", "out_dir"), training_figures.__doc__.splitlines()[0])
-    plan = load_plan(own["experiment"])
-    table = pd.read_parquet(own["in"])
-    groups = plan.cfg.experiment.get("model_groups")
-    groups = None if groups is None else OmegaConf.to_container(groups)
-    for name, fig in tqdm(plan.figures.items(), desc="figures", unit="figure"):
-        kwargs = {"model_groups": groups} if fig.kind == "accuracy" else {}
-        save_figure(DRAW[fig.kind](table, fig.metric, fig.t, **kwargs), Path(own["out_dir"]) / name)
 
 
 def study_figures(argv) -> None:

@@ -14,14 +14,11 @@ import numbers
 import numpy as np
 
 from .._validate import MAX_T, check_choice, check_positive
-from ..metrics import diffusion_spectral_measures
-from ..metrics.dse import ADJACENCY_KINDS
+from ..metrics.dsmi import diffusion_spectra, diffusion_spectral_measures, measures_from_spectra
 from ..metrics.sampling import SAMPLING
-from ..spectral import BACKENDS, BANDWIDTH_RULES, DTYPES
+from ..spectral import ADJACENCY_KINDS, BACKENDS, BANDWIDTH_RULES, DTYPES
 from ..spectral.solver import Solver
-from .registry import MEASURES, SPECTRAL, Measure, custom
-
-ACCURACY_LAYER = "penultimate"  # accuracy is reported once per epoch, on this layer's row
+from .registry import EMBEDDING, MEASURES, SPECTRAL, Measure, custom, in_scope
 
 
 def custom_measures(m) -> dict[str, Measure]:
@@ -62,7 +59,7 @@ def _validate_peers(p) -> None:
 def validate_metrics(m) -> None:
     """Check ``cfg.metrics`` before any work; ValueError naming the key."""
     measures = list(m.measures)
-    allowed = list(measure_registry(m))
+    allowed = in_scope(measure_registry(m), EMBEDDING)
     bad = [x for x in measures if x not in allowed]
     if not measures or bad:
         raise ValueError(f"metrics.measures: unknown measure(s) {bad or measures}; "
@@ -108,33 +105,34 @@ def solver(m) -> Solver:
     return Solver(**m.solver)
 
 
-def resolve_device(m) -> str:
-    """``metrics.device``; ``auto`` is CUDA when torch sees a GPU, else the CPU."""
-    if m.device != "auto":
-        return str(m.device)
-    if m.backend == "numpy":
-        return "cpu"
-    import torch
-
-    return "cuda" if torch.cuda.is_available() else "cpu"
-
-
-def measure_layer(Z, labels, x_clusters, m, device: str = "cpu") -> list[dict]:
+def measure_layer(Z, labels, x_clusters, m, device: str = "cpu", kept=None) -> list[dict]:
     """Rows {metric, t, value, stderr} of the requested ``m.measures`` (minus
     accuracy) for one layer's Z [N, D], the labels Y [N] and the clusters of
     X [N]. ``stderr`` is the standard error of a stochastic estimate (SLQ,
     ``metrics.solver``), 0 where the value is exact, NaN where it is unknown
-    (custom measures, the neural bounds)."""
+    (custom measures, the neural bounds). With an exact solver DSE and DSMI come
+    from the layer's spectra, for every t; ``kept`` (``get() -> spectra or None``,
+    ``put(spectra)``; :mod:`repscope.pipeline.spectra`) keeps them between jobs."""
     wanted = list(m.measures)
-    refs = {"DSMI_Y": labels, "DSMI_X": x_clusters}
+    refs = {k: v for k, v in {"DSMI_Y": labels, "DSMI_X": x_clusters}.items() if k in wanted}
     rows = []
     if set(wanted) & set(SPECTRAL):
         ts = [float(t) for t in m.t]
-        values = diffusion_spectral_measures(
-            Z, {k: v for k, v in refs.items() if k in wanted}, sigma=m.sigma, t=ts,
-            dse="DSE" in wanted, n_repetitions=m.n_repetitions, knn_k=m.knn_k, backend=m.backend,
-            dtype=m.dtype, device=device, solver=solver(m), return_stderr=True, seed=m.seed,
-            sampling=m.sampling, max_n=m.max_n)
+        common = dict(dse="DSE" in wanted, n_repetitions=m.n_repetitions, seed=m.seed, sampling=m.sampling,
+                      max_n=m.max_n)
+        slv = solver(m)
+        if slv.use_slq(len(Z) if m.max_n is None else min(len(Z), m.max_n)):
+            values = diffusion_spectral_measures(
+                Z, refs, sigma=m.sigma, t=ts, knn_k=m.knn_k, backend=m.backend, dtype=m.dtype, device=device,
+                solver=slv, return_stderr=True, **common)
+        else:
+            spectra = kept.get() if kept is not None else None
+            if spectra is None:
+                spectra = diffusion_spectra(Z, refs, sigma=m.sigma, knn_k=m.knn_k, backend=m.backend,
+                                            dtype=m.dtype, device=device, **common)
+                if kept is not None:
+                    kept.put(spectra)
+            values = measures_from_spectra(spectra, refs, len(Z), t=ts, return_stderr=True, **common)
         rows += [{"metric": k, "t": t, "value": float(v), "stderr": float(e)} for k in SPECTRAL
                  if k in values for t, v, e in zip(ts, *values[k])]
     registry = measure_registry(m)

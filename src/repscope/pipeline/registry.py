@@ -1,9 +1,18 @@
-"""The per-checkpoint measures of the pipeline, in one place: each entry's name (the
-``metric`` column of the tidy table and the name listed in ``conf/metrics: measures``), the
-label its figures show, its unit, what it needs, whether it depends on the diffusion time t,
-and how one layer's value is computed with the experiment's ``metrics`` settings
-(``docs/measures.md`` defines them). A user's measure (``metrics.custom``) becomes an entry
-of the same kind, so the measure job, the validation and the figures all read this table.
+"""Every measure of repscope, in one place: each entry's name (the ``metric``
+column of the tidy tables and the name listed in ``conf/metrics: measures`` or
+``conf/layers: measures``), the label its figures show, its unit, what it needs,
+whether it depends on the diffusion time t, its scope and how it is computed
+(``docs/measures.md`` defines them). A user's measure (``metrics.custom``)
+becomes an entry of the same kind, so the per-checkpoint job, the layer-wise
+job, the validation and the figures all read this table. Adding a measure is
+one function and one entry here, plus its name in a conf list.
+
+Scopes: ``embedding`` — measured by the per-checkpoint job on every cached layer
+of an embedding file (``compute(Z, labels, x_clusters, m, device) -> float``,
+``m`` the ``metrics`` settings); ``layer`` — measured by the layer-wise job on
+every hooked layer of a checkpoint: by ``layer_rows(job) -> rows`` where the
+measure needs the network (``needs`` "checkpoint"), else by the same
+``compute`` on each layer's activations of the evaluation subset.
 
 DSE, DSMI_Y and DSMI_X share one distance matrix, bandwidth and spectrum per layer, so they
 have no ``compute`` of their own: :func:`repscope.pipeline.measure.measure_layer` computes
@@ -15,16 +24,22 @@ from typing import Callable
 
 import numpy as np
 
-NEEDS = ("Z", "labels", "x_clusters")
+NEEDS = ("Z", "labels", "x_clusters", "checkpoint")
+SCOPES = ("embedding", "layer")
+EMBEDDING, LAYER = SCOPES
+ACCURACY_LAYER = "penultimate"  # accuracy is reported once per epoch, on this layer's row
 
 
 @dataclass(frozen=True)
 class Measure:
-    """One per-checkpoint measure. ``compute(Z, labels, x_clusters, m, device) -> float``
-    (``m`` = the ``metrics`` settings); ``None`` for the jointly computed spectral measures
-    and for accuracy. ``unit``: ``"bits"``, or ``""`` for counts, dimensions and accuracies.
-    ``exact``: False where the value is an estimate whose standard error is unknown (the
-    neural bounds, custom measures): the table's ``stderr`` is then NaN, else 0."""
+    """One measure. ``compute(Z, labels, x_clusters, m, device) -> float``; ``None``
+    for the jointly computed spectral measures, for accuracy and for the measures
+    of the network (``layer_rows``). ``unit``: ``"bits"``, or ``""`` for counts,
+    dimensions and accuracies. ``exact``: False where the value is an estimate
+    whose standard error is unknown (the neural bounds, custom measures): the
+    table's ``stderr`` is then NaN, else 0. ``scope``: where it is measured (see
+    the module docstring); ``layer_rows(job)``: its rows in the layer-wise job
+    (:class:`repscope.layerwise.job.LayerJob`), None = ``compute`` per layer."""
 
     name: str
     label: str
@@ -33,6 +48,8 @@ class Measure:
     per_t: bool = False
     compute: Callable | None = None
     exact: bool = True
+    scope: tuple[str, ...] = SCOPES
+    layer_rows: Callable | None = None
 
 
 def _sampling(m) -> dict:
@@ -135,6 +152,13 @@ def _nc1(Z, labels, x_clusters, m, device):
     return nc1(np.asarray(Z, dtype=np.float64), labels)
 
 
+def _layerwise(step: str) -> Callable:
+    """``layer_rows`` of a measure of the network: the layer-wise job's method ``step``
+    (:class:`repscope.layerwise.job.LayerJob`)."""
+    return lambda job: getattr(job, step)()
+
+
+_NET = ("checkpoint", "labels")
 _BUILTIN = (
     Measure("DSE", "DSE(Z)", per_t=True),
     Measure("CSE", "CSE(Z)", compute=_cse),
@@ -142,7 +166,7 @@ _BUILTIN = (
     Measure("CSMI_Y", "CSMI(Z; Y)", ("Z", "labels"), compute=_csmi("labels")),
     Measure("DSMI_X", "DSMI(Z; X)", ("Z", "x_clusters"), per_t=True),
     Measure("CSMI_X", "CSMI(Z; X)", ("Z", "x_clusters"), compute=_csmi("x_clusters")),
-    Measure("accuracy", "accuracy", unit=""),
+    Measure("accuracy", "accuracy", unit="", scope=(EMBEDDING,)),
     Measure("KSG_Y", "KSG I(Z; Y)", ("Z", "labels"), compute=_ksg),
     Measure("MINE_Y", "MINE I(Z; Y)", ("Z", "labels"), compute=_neural("mine"), exact=False),
     Measure("InfoNCE_Y", "InfoNCE I(Z; Y)", ("Z", "labels"), compute=_neural("infonce"),
@@ -155,13 +179,26 @@ _BUILTIN = (
     Measure("TwoNN", "TwoNN intrinsic dimension", unit="", compute=_twonn),
     Measure("kNN_acc", "k-NN accuracy", ("Z", "labels"), unit="", compute=_knn_acc),
     Measure("probe_acc", "linear-probe accuracy", ("Z", "labels"), unit="", compute=_probe_acc),
-    Measure("NC1", "NC1", ("Z", "labels"), unit="", compute=_nc1),
+    # the layer-wise job streams NC1 over whole splits through the network (layers.nc1)
+    Measure("NC1", "NC1", ("Z", "labels"), unit="", compute=_nc1, layer_rows=_layerwise("nc1")),
+    Measure("DIB", "decodable information", _NET, scope=(LAYER,), layer_rows=_layerwise("dib")),
+    Measure("MFT", "manifold geometry", _NET, unit="", scope=(LAYER,), layer_rows=_layerwise("manifold")),
+    Measure("info_plane", "information plane", _NET, scope=(LAYER,), layer_rows=_layerwise("info_plane")),
+    Measure("ablation", "ablation importance", _NET, scope=(LAYER,), layer_rows=_layerwise("ablation")),
+    Measure("modularity", "modularity", ("checkpoint",), scope=(LAYER,), layer_rows=_layerwise("modularity")),
+    Measure("CKA", "linear CKA", ("checkpoint",), unit="", scope=(LAYER,), layer_rows=_layerwise("cka")),
 )
 MEASURES: dict[str, Measure] = {m.name: m for m in _BUILTIN}
 SPECTRAL = tuple(name for name, m in MEASURES.items() if m.per_t)  # computed together, per t
 
 
+def in_scope(registry: dict[str, Measure], scope: str) -> list[str]:
+    """The names of the ``registry``'s measures that ``scope`` measures."""
+    return [name for name, m in registry.items() if scope in m.scope]
+
+
 def custom(name: str, fn: Callable) -> Measure:
-    """The entry of a user's measure ``fn(Z [N, D], labels [N], x_clusters [N]) -> float``."""
-    return Measure(name, name, NEEDS, unit="", exact=False,
+    """The entry of a user's measure ``fn(Z [N, D], labels [N], x_clusters [N]) -> float``
+    (both scopes: every cached layer of an embedding, every hooked layer of a checkpoint)."""
+    return Measure(name, name, ("Z", "labels", "x_clusters"), unit="", exact=False,
                    compute=lambda Z, labels, x_clusters, m, device: fn(Z, labels, x_clusters))

@@ -84,25 +84,6 @@ def usable_cores() -> int:
     return max(1, min(cores, cores - (running - own)))
 
 
-@contextlib.contextmanager
-def torch_threads_usable():
-    """torch's CPU threads limited to the usable cores for the block (and
-    restored after; a process-wide setting). For SLQ, whose Lanczos steps are
-    many short parallel operations: on a loaded 2-core machine one thread
-    took 84 s where two took 103 s (N = 15 000)."""
-    import torch
-
-    threads = torch.get_num_threads()
-    usable = min(threads, usable_cores()) if threads > 1 else threads
-    if usable != threads:
-        torch.set_num_threads(usable)
-    try:
-        yield
-    finally:
-        if usable != threads:
-            torch.set_num_threads(threads)
-
-
 @functools.lru_cache(maxsize=None)
 def _torch_lapack():
     """torch's own MKL: ({dtype: LP64 ?syevd}, MKL_Set_Num_Threads_Local,

@@ -13,7 +13,6 @@ import math
 
 from .backend import Backend
 from .kernel import centred, cross_squared_distances, gaussian_
-from .lapack import torch_threads_usable
 
 BLOCK_BYTES = 2 ** 28  # one block of G: 256 MiB
 
@@ -60,7 +59,6 @@ class PackedDiffusionOperator(_Operator):
     """K stored as its blocks on and below the diagonal; a product reads each
     off-diagonal block twice (B @ V_j into rows i, B^T @ V_i into rows j)."""
 
-    @torch_threads_usable()
     def __init__(self, Z, bw: float, be: Backend):
         import torch
 
@@ -98,7 +96,6 @@ class PackedDiffusionOperator(_Operator):
 class DiffusionOperator(_Operator):
     """Matrix-free K: every product recomputes G in blocks of rows."""
 
-    @torch_threads_usable()
     def __init__(self, Z, bw: float, be: Backend):
         import torch
 

@@ -16,7 +16,11 @@ eigenvectors. The dominant eigenvalues, which carry most of p when the entropy
 is low, are thus integrated deterministically and the random probes only see
 the flat rest of the spectrum. The probes run together (one GEMM K @ V per
 Lanczos step), and so do the dominant directions, for fewer steps. The
-standard error is a jackknife over probes."""
+standard error is a jackknife over probes. The products run on torch's
+configured threads, never a count that follows the machine's load (as the
+exact solver's LAPACK calls do): another thread count rounds the products
+differently, which 50 Lanczos steps amplify to ~1e-6 bits, so a load-dependent
+count would make the same call give different bits from run to run."""
 from __future__ import annotations
 
 from typing import NamedTuple
@@ -25,7 +29,6 @@ import numpy as np
 
 from .backend import Backend
 from .entropy import _check_t
-from .lapack import torch_threads_usable
 
 
 class Estimate(NamedTuple):
@@ -106,7 +109,6 @@ def _quadrature_sums(quad, norms2, h):
     return np.array([n2 * (tau * h(theta)).sum() for (theta, tau), n2 in zip(quad, norms2)])
 
 
-@torch_threads_usable()
 def slq_spectrum_entropy(K, t=1, *, n_probes: int = 30, n_steps: int = 50, n_deflate: int = 32,
                          n_deflate_steps: int = 10, seed: int = 0, deflate=None) -> Estimate:
     """SLQ estimate of the spectral entropy (bits) of the symmetric torch

@@ -2,18 +2,21 @@
 {figname: draw(df) -> Figure}``) and one config ``conf/study/<name>.yaml``
 (``name``, parameters at paper size, ``figures``). A study that reads files of
 the experiment (the aggregated metrics table) says which with
-``needs(cfg.study) -> [paths]`` (:mod:`repscope.layout` under ``study.results_dir``).
-An experiment lists its studies, with size overrides, in ``experiment.studies``.
-This module answers the questions the command and the Snakemake rules ask:
-which studies and figures exist, which files a study needs, which targets an
-experiment has."""
+``needs(cfg.study) -> [paths]`` (:mod:`repscope.layout` under ``study.results_dir``); one
+that checks its settings beyond their kinds has ``check(cfg.study)`` (both run when the
+workflow is planned, :mod:`repscope.schema.experiment`). An experiment lists its studies,
+with size overrides, in ``experiment.studies``. This module answers the questions the
+command and the Snakemake rules ask: which studies and figures exist, which files a study
+needs, which targets an experiment has."""
 from __future__ import annotations
 
+import copy
+import functools
 import importlib
 
 from omegaconf import DictConfig, OmegaConf, open_dict
 
-from ..config import CONF_DIR, choices, compose
+from ..config import CONF_DIR, choices, compose, load_option
 from ..layout import Layout
 
 
@@ -21,7 +24,7 @@ def _study_yaml(name: str) -> DictConfig:
     names = choices("study")
     if name not in names:
         raise ValueError(f"study must be one of {names}; got {name!r}")
-    return OmegaConf.load(CONF_DIR / "study" / f"{name}.yaml")
+    return load_option("study", name)
 
 
 def study_figures(name: str) -> list[str]:
@@ -86,20 +89,40 @@ def load_study(name: str):
 
 
 def study_config(name: str, overrides=(), results_dir=None) -> DictConfig:
-    """``+study=<name>`` composed with the overrides, the experiment's
-    ``studies.<name>`` block merged onto ``cfg.study``, then the ``study.*``
-    overrides on top (so the command line wins over the experiment);
-    ``study.results_dir`` is where the study finds the files it needs (default: the
-    experiment's results folder, :class:`repscope.layout.Layout`)."""
+    """The config composed with the overrides, ``study`` = conf/study/<name>.yaml
+    (as ``+study=<name>`` composes it), the experiment's ``studies.<name>`` block
+    merged onto it, then the ``study.*`` overrides (``~study.*`` deletes) on top (so
+    the command line wins over the experiment); ``study.results_dir`` is where the study
+    finds the files it needs (default: the experiment's results folder,
+    :class:`repscope.layout.Layout`). The rest is composed once per overrides (the
+    workflow asks for every study of one experiment when it is planned)."""
     mine = [o.lstrip("+") for o in overrides if o.lstrip("+").startswith("study.")]
-    cfg = compose([f"+study={name}", *(o for o in overrides if o.lstrip("+") not in mine)])
+    gone = [o[len("~study."):] for o in overrides if o.startswith("~study.")]  # deletions
+    rest = tuple(o for o in overrides if o.lstrip("+") not in mine and not o.startswith("~study."))
+    cfg = copy.deepcopy(_composed(str(CONF_DIR), rest))
     extra = (cfg.experiment.get("studies") or {}).get(name) or {}
+    study = _study_yaml(name)
+    OmegaConf.set_struct(study, True)
     try:
-        merged = OmegaConf.merge(cfg.study, extra, OmegaConf.from_dotlist(mine).get("study", {}))
+        merged = OmegaConf.merge(study, extra, OmegaConf.from_dotlist(mine).get("study", {}))
     except Exception as err:  # an unknown key, or a value of the wrong type
         raise ValueError(f"study overrides (experiment.studies.{name}, {mine}) do not fit "
                          f"conf/study/{name}.yaml: {err}") from None
+    for key in gone:
+        parent, _, last = key.rpartition(".")
+        node = OmegaConf.select(merged, parent) if parent else merged
+        if node is None or last not in node:
+            raise ValueError(f"~study.{key}: no such key in conf/study/{name}.yaml")
+        with open_dict(node):
+            del node[last]
+    OmegaConf.set_struct(merged, None)  # struct as the composed config (open_dict opens both)
     with open_dict(cfg):
         cfg.study = merged
         cfg.study.results_dir = str(Layout.of(cfg).root if results_dir is None else results_dir)
     return cfg
+
+
+@functools.lru_cache(maxsize=16)
+def _composed(conf: str, overrides: tuple) -> DictConfig:
+    """``compose(overrides)`` once per conf/ folder and overrides (callers get a copy)."""
+    return compose(list(overrides))

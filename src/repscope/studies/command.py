@@ -32,12 +32,14 @@ def _parse(argv, n_positional, usage, required):
 def study(argv) -> int:
     """Run one study and write its tidy table atomically."""
     from ..io import save_table
+    from ..schema.experiment import check_study
 
     usage = "repscope study <name> [hydra overrides] out=<table.parquet> [results=<dir>]"
     (name,), own, overrides = _parse(argv, 1, usage, ["out"])
     out = Path(own["out"])
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     cfg = study_config(name, overrides, own.get("results"))
+    check_study(name, cfg.study)
     start = time.perf_counter()
     df = load_study(name).run(cfg)
     save_table(df, out)

@@ -6,27 +6,26 @@ Three sweeps (``sweeps``): the separation (true MI), the dimension and the sampl
 Every estimator of the ``estimators`` table (the T5 form) is rated by its bias and spread."""
 from __future__ import annotations
 
+import itertools
 import time
+from concurrent.futures import ProcessPoolExecutor
+from multiprocessing import get_context
 
 import pandas as pd
 from omegaconf import OmegaConf
+from tqdm.auto import tqdm
 
 from ..data.mixtures import Mixture, labelled_mixture, mixture_mutual_information
-from ._common import cell_rng, grid, line_grid
+from ._common import cell_rng, line_grid
 from .t5 import estimators
 
 
-def needs(s) -> list[str]:
-    """No files; called when the workflow is planned, so a bad setting fails before any job."""
-    _check(s)
-    return []
-
-
-def _check(s) -> None:
+def check(s) -> None:
+    """The study's settings; called when the workflow is planned, so a bad one fails before any job."""
     from .._validate import check_choice, check_positive
     from ..data.mixtures import TRANSFORMS
 
-    for key in ("classes", "truth_samples", "repetitions"):
+    for key in ("classes", "truth_samples", "repetitions", "workers"):
         check_positive(s[key], f"study.{key}", integer=True)
     for part, sweep in s.sweeps.items():
         for kind in sweep.transforms:
@@ -69,32 +68,63 @@ def _mixture(s, separation, kind) -> Mixture:
                    s.student_dof if kind == "student" else None)
 
 
-def run(cfg) -> pd.DataFrame:
-    s = cfg.study
-    _check(s)
-    fns = _estimators(s)
-    truths = _truths(s)
-    rows = []
+def _cells(s) -> list[tuple]:
+    """Every (sweep, repetition, separation, transform, dim, N) cell with its generator's keys."""
+    out = []
     for p, (part, sweep) in enumerate(s.sweeps.items()):
-        cells = grid(f"ground truth: {part}", rep=range(s.repetitions),
-                     separation=sweep.separations, transform=sweep.transforms, dim=sweep.dims,
-                     n_points=sweep.n_points)
-        for c in cells:
-            (r, _), (i, sep), (j, kind), (k, dim), (m, n) = (
-                c["rep"], c["separation"], c["transform"], c["dim"], c["n_points"])
-            rng = cell_rng(s.seed, p, r, i, j, k, m)
-            Z, y = labelled_mixture(_mixture(s, sep, kind), n, dim, kind,
-                                    nuisance_std=s.nuisance_std, spiral_speed=s.spiral_speed,
-                                    seed=rng)
-            truth, truth_se = truths[(float(sep), kind)]
-            seed = int(rng.integers(2**31))
-            for name, f in fns.items():
-                start = time.perf_counter()
-                value = f(Z, y, seed)
-                rows.append(dict(part=part, separation=float(sep), transform=kind, dim=dim,
-                                 n_points=n, rep=r, truth=truth, truth_se=truth_se,
-                                 estimator=name, value=value, error=value - truth,
-                                 seconds=time.perf_counter() - start))
+        for c in itertools.product(range(s.repetitions), *(list(enumerate(sweep[k])) for k in
+                                   ("separations", "transforms", "dims", "n_points"))):
+            r, (i, sep), (j, kind), (k, dim), (m, n) = c
+            out.append((part, r, float(sep), kind, dim, n, (p, r, i, j, k, m)))
+    return out
+
+
+_WORKER = {}
+
+
+def _measure_cell(s, cell, truth, fns=None) -> list[dict]:
+    """Every estimator's rows for one cell; its points come from the cell's own generator,
+    so a cell's rows do not depend on which process measures it or in which order."""
+    fns = fns or _WORKER["fns"]
+    part, r, sep, kind, dim, n, keys = cell
+    rng = cell_rng(s.seed, *keys)
+    Z, y = labelled_mixture(_mixture(s, sep, kind), n, dim, kind, nuisance_std=s.nuisance_std,
+                            spiral_speed=s.spiral_speed, seed=rng)
+    seed = int(rng.integers(2**31))
+    rows = []
+    for name, f in fns.items():
+        start = time.perf_counter()
+        value = f(Z, y, seed)
+        rows.append(dict(part=part, separation=sep, transform=kind, dim=dim, n_points=n, rep=r,
+                         truth=truth[0], truth_se=truth[1], estimator=name, value=value,
+                         error=value - truth[0], seconds=time.perf_counter() - start))
+    return rows
+
+
+def _start_worker(s) -> None:
+    """A worker process: one thread (the workers share the job's cores), its own estimators."""
+    import torch
+
+    torch.set_num_threads(1)
+    _WORKER["fns"] = _estimators(s)
+
+
+def run(cfg) -> pd.DataFrame:
+    """Every cell of the sweeps, measured by ``study.workers`` processes side by side
+    (single-threaded each; 1 = in this process)."""
+    s = cfg.study
+    check(s)
+    truths = _truths(s)
+    cells = _cells(s)
+    progress = dict(total=len(cells), desc="ground truth", mininterval=2.0)
+    if s.workers == 1:
+        fns = _estimators(s)
+        per_cell = (_measure_cell(s, c, truths[c[2], c[3]], fns) for c in tqdm(cells, **progress))
+        return pd.DataFrame([row for rows in per_cell for row in rows])
+    with ProcessPoolExecutor(s.workers, mp_context=get_context("spawn"), initializer=_start_worker,
+                             initargs=(s,)) as pool:
+        jobs = [pool.submit(_measure_cell, s, c, truths[c[2], c[3]]) for c in cells]
+        rows = [row for job in tqdm(jobs, **progress) for row in job.result()]
     return pd.DataFrame(rows)
 
 

@@ -13,9 +13,8 @@ from ..io import load_embeddings
 from ..layout import Layout
 
 
-def needs(s) -> list[Path]:
-    """The embedding files of the listed runs and epochs of the experiment (checked
-    when the workflow is planned: a wrong run name is a file no rule makes)."""
+def check(s) -> None:
+    """The listed runs and epochs and the map's settings, when the workflow is planned."""
     if not s.runs or not s.epochs:
         raise ValueError("study.runs and study.epochs must list the runs and epochs to map")
     evaluated = s.evaluated_epochs
@@ -27,6 +26,11 @@ def needs(s) -> list[Path]:
     if not isinstance(s.n_points, int) or s.n_points < 3 or not isinstance(s.knn, int) or s.knn < 1:
         raise ValueError(f"study.n_points must be an integer >= 3 and study.knn >= 1; got "
                          f"{s.n_points!r}, {s.knn!r}")
+
+
+def needs(s) -> list[Path]:
+    """The embedding files of the listed runs and epochs of the experiment (a wrong run name
+    is a file no rule makes)."""
     return [Layout(s.results_dir).run(run).embedding(e) for run in s.runs for e in s.epochs]
 
 

@@ -15,8 +15,9 @@ from omegaconf import OmegaConf
 from .._validate import check_choice
 from ..data.toy import corrupt_labels, gaussian_blobs
 from ..metrics import adjacency_spectral_mutual_information, diffusion_spectral_mutual_information
-from ..metrics.baselines import binned_mutual_information, ksg_mutual_information
-from ..metrics.neural import infonce_mutual_information, mine_mutual_information
+from ..metrics.baselines import ksg_mutual_information
+from ..metrics.dsmi import binned_mutual_information
+from ..metrics.variational import infonce_mutual_information, mine_mutual_information
 from ._common import cell_rng, evenly, grid, line_grid
 
 
@@ -36,13 +37,22 @@ KINDS = {"dsmi": _dsmi, "asmi": _asmi, "binned": binned_mutual_information,
 ON_DEVICE = ("dsmi", "asmi", "ksg", "mine", "infonce")
 
 
+def check(s) -> None:
+    """The estimator table's kinds, when the workflow is planned."""
+    estimators(s)
+
+
 def estimators(s) -> dict:
-    """{name: f(Z, y, seed) -> bits} from the study's ``estimators`` table (an
-    entry set to null, e.g. by an experiment, is left out)."""
+    """{label: f(Z, y, seed) -> bits} from the study's ``estimators`` table, keyed by
+    identifiers (an entry's ``label``, its display name in tables and figures, defaults
+    to its key; an entry set to null, e.g. by an experiment, is left out)."""
     out = {}
     for name, spec in OmegaConf.to_container(s.estimators).items():
         if spec is None:
             continue
+        label = spec.pop("label", name)
+        if label in out:
+            raise ValueError(f"estimators.{name}.label: {label!r} labels two estimators")
         kind = check_choice(spec.pop("kind", None), f"estimators.{name}.kind", KINDS)
         if kind in ON_DEVICE:
             spec["device"] = s.device
@@ -50,7 +60,7 @@ def estimators(s) -> dict:
         def call(Z, y, seed, _f=KINDS[kind], _kw=spec):
             return float(_f(Z, y, seed=seed, **_kw))
 
-        out[name] = call
+        out[label] = call
     return out
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 
 from ..config import parse_command
-from ..io import load_checkpoint, save_embeddings, save_npz
+from ..io import save_embeddings, save_npz
 from ..layout import RunFolder
 
 
@@ -52,7 +52,7 @@ def embed(argv) -> None:
                          f"(train the run first)")
     ctx = RunContext.build(cfg)
     for e in tqdm(epochs, desc=f"embed {run_dir}", unit="epoch"):
-        ctx.net.load_state_dict(load_checkpoint(folder.checkpoint(e), ctx.device)["model"])
+        ctx.load_weights(run_dir, e)
         save_embeddings(run_dir, e, embed_epoch(ctx, e))
 
 

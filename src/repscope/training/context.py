@@ -1,6 +1,7 @@
-"""Everything a run needs in memory, built the same way by ``train`` and
-``embed``: device, data (inputs kept on the device), pipeline, network,
-subsets."""
+"""Everything a run needs in memory, built the same way by ``train``,
+``embed`` and ``layers``: device, data (inputs kept on the device), pipeline,
+network, subsets; the network's weights from a checkpoint and its activations
+on a set of inputs."""
 from __future__ import annotations
 
 import contextlib
@@ -10,16 +11,11 @@ import numpy as np
 import torch
 
 from ..data import Dataset, Pipeline, eval_indices, load_dataset, stratified_subset
-from ..models import Network, build_network, layer_names
-
-
-def resolve_device(name: str) -> torch.device:
-    """``train.device``: auto = cuda when available, else cpu."""
-    if name == "cuda" and not torch.cuda.is_available():
-        raise ValueError("train.device='cuda' but CUDA is not available; use 'auto' or 'cpu'")
-    if name == "auto":
-        name = "cuda" if torch.cuda.is_available() else "cpu"
-    return torch.device(name)
+from ..device import resolve_device
+from ..io import load_checkpoint
+from ..layout import RunFolder
+from ..models import Network, activations, build_network, layer_names
+from ..models.activations import batches
 
 
 def amp_dtype(name: str, device: torch.device):
@@ -56,7 +52,7 @@ class RunContext:
     def build(cls, cfg) -> "RunContext":
         if cfg.train.get("threads"):
             torch.set_num_threads(cfg.train.threads)
-        device = resolve_device(cfg.train.device)
+        device = torch.device(resolve_device(cfg.train.device, "train.device"))
         dataset = load_dataset(cfg.dataset)
         dataset.x_train, dataset.x_test = dataset.x_train.to(device), dataset.x_test.to(device)
         pipeline = Pipeline(cfg.dataset, dataset.x_train)
@@ -82,3 +78,32 @@ class RunContext:
         """The fixed training subset the SimCLR probe is fitted on."""
         return stratified_subset(self.dataset.y_train.numpy(), self.cfg.method.probe_n,
                                  self.cfg.dataset.eval_seed, "method.probe_n")
+
+    def load_weights(self, run_dir, epoch) -> None:
+        """The network's weights from ``run_dir``'s checkpoint of ``epoch`` (checked: a damaged
+        file raises naming it)."""
+        self.net.load_state_dict(load_checkpoint(RunFolder(run_dir).checkpoint(epoch), self.device)["model"])
+
+    @contextlib.contextmanager
+    def kept_weights(self):
+        """The network's current weights are restored on leaving (after
+        :meth:`load_weights` of other epochs)."""
+        kept = {k: v.clone() for k, v in self.net.state_dict().items()}
+        try:
+            yield
+        finally:
+            self.net.load_state_dict(kept)
+
+    def _forward(self, flatten: bool) -> dict:
+        return dict(batch_size=self.cfg.train.eval_batch_size, prepare=self.inputs, autocast=self.autocast,
+                    flatten=flatten)
+
+    def activations(self, x, names, flatten: bool = True) -> dict[str, torch.Tensor]:
+        """{layer: [N, ...] float32 CPU tensor} of the un-augmented inputs ``x``, in
+        eval mode, in batches of ``train.eval_batch_size``
+        (:func:`repscope.models.activations.activations`)."""
+        return activations(self.net, x, names, **self._forward(flatten))
+
+    def batches(self, x, names, flatten: bool = True):
+        """The same, batch by batch, on the device (for streamed measures)."""
+        return batches(self.net, x, names, **self._forward(flatten))

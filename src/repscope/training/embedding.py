@@ -7,26 +7,13 @@ import warnings
 import numpy as np
 import torch
 
-from ..models import PENULTIMATE, forward_layers
+from ..models import PENULTIMATE
 
 
-@torch.no_grad()
 def layer_features(ctx, x: torch.Tensor, names) -> dict[str, np.ndarray]:
     """{layer: [N, F] float32} of un-augmented inputs ``x`` (CPU tensor),
     computed in eval mode in batches of ``train.eval_batch_size``."""
-    was_training = ctx.net.training
-    ctx.net.eval()
-    parts = {name: [] for name in names}
-    bs = ctx.cfg.train.eval_batch_size
-    try:
-        for start in range(0, len(x), bs):
-            with ctx.autocast():
-                out = forward_layers(ctx.net, ctx.inputs(x[start:start + bs]), names)
-            for name, value in out.items():
-                parts[name].append(value.float().cpu())
-    finally:
-        ctx.net.train(was_training)
-    return {name: torch.cat(v).numpy() for name, v in parts.items()}
+    return {name: v.numpy() for name, v in ctx.activations(x, names).items()}
 
 
 @torch.no_grad()

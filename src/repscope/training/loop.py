@@ -138,13 +138,11 @@ class Trainer:
     def fill_missing_embeddings(self) -> None:
         """Recreate deleted embedding files from their epoch checkpoints
         (bit-identical on the CPU: same weights, same forward pass)."""
-        final = {k: v.clone() for k, v in self.ctx.net.state_dict().items()}
-        for e in range(self.cfg.train.epochs + 1):
-            ckpt = self.folder.checkpoint(e)
-            if not self.folder.embedding(e).exists() and ckpt.exists():
-                self.ctx.net.load_state_dict(load_checkpoint(ckpt, self.ctx.device)["model"])
-                self.write_embeddings(e)
-        self.ctx.net.load_state_dict(final)
+        with self.ctx.kept_weights():
+            for e in range(self.cfg.train.epochs + 1):
+                if not self.folder.embedding(e).exists() and self.folder.checkpoint(e).exists():
+                    self.ctx.load_weights(self.run_dir, e)
+                    self.write_embeddings(e)
 
     def run(self) -> None:
         last = self.folder.last

@@ -18,7 +18,6 @@ SECTIONS = ("seed", "dataset", "model", "method", "train")
 # keys that do not change any number a run produces
 IGNORED = ("dataset.root", "dataset.download", "dataset.x_size", "train.threads", "train.embed",
            "train.checkpoint_every", "train.on_config_change")
-ON_CHANGE = ("refuse", "restart")
 
 
 def _flat(tree, prefix="") -> dict:

@@ -4,19 +4,19 @@ from __future__ import annotations
 
 import math
 
-OPTIMIZERS = ("adamw", "adam", "sgd")
-
-
 def make_optimizer(params, tc):
     """``train.optimizer`` over ``params``: AdamW (decoupled weight decay, the papers'
-    choice), Adam (L2 weight decay) or SGD with ``train.momentum`` (Nesterov off)."""
+    choice), Adam (L2 weight decay) or SGD with ``train.momentum`` (Nesterov off); torch's
+    classes without their torch._dynamo start-up (:mod:`repscope.eager_optim`)."""
     import torch
 
+    from ..eager_optim import eager
+
     if tc.optimizer == "adamw":
-        return torch.optim.AdamW(params, lr=tc.lr, weight_decay=tc.weight_decay)
+        return eager(torch.optim.AdamW)(params, lr=tc.lr, weight_decay=tc.weight_decay)
     if tc.optimizer == "adam":
-        return torch.optim.Adam(params, lr=tc.lr, weight_decay=tc.weight_decay)
-    return torch.optim.SGD(params, lr=tc.lr, momentum=tc.momentum, weight_decay=tc.weight_decay)
+        return eager(torch.optim.Adam)(params, lr=tc.lr, weight_decay=tc.weight_decay)
+    return eager(torch.optim.SGD)(params, lr=tc.lr, momentum=tc.momentum, weight_decay=tc.weight_decay)
 
 
 def warmup_cosine(warmup_steps: int, total_steps: int, min_ratio: float = 0.0):

@@ -21,7 +21,7 @@ import numpy as np
 
 from .._validate import (check_choice, check_device, check_points, check_positive, check_same_length,
                          check_seed, to_numpy)
-from .baselines import _is_discrete
+from .reference import is_discrete
 
 LN2 = math.log(2)
 
@@ -30,7 +30,7 @@ def _inputs(Z, reference, reference_type, standardize=True):
     Z = to_numpy(check_points(Z, dtype="float32")).astype(np.float32)
     B = to_numpy(reference)
     check_same_length(Z.shape[0], B, "reference")
-    if _is_discrete(B, reference_type):
+    if is_discrete(B, reference_type):
         if np.issubdtype(B.dtype, np.floating) and not np.isfinite(B).all():
             raise ValueError("reference contains NaN or Inf; discrete labels must be finite")
         _, codes = np.unique(B.reshape(-1), return_inverse=True)
@@ -68,7 +68,11 @@ def _critic(dz, db, hidden):
             return self.head(h + self.fb(b))[..., 0], self.head(h + self.fb(b_marg))[..., 0]
 
         def pairs(self, z, b):
-            return self.head(self.fz(z)[:, None, :] + self.fb(b)[None, :, :])[..., 0]
+            """T(z_i, b_j) for every i, j. Scored against the distinct rows of b only
+            (a label takes K values): an N x K head pass instead of N x N."""
+            distinct, inverse = torch.unique(b, dim=0, return_inverse=True)
+            scores = self.head(self.fz(z)[:, None, :] + self.fb(distinct)[None, :, :])[..., 0]
+            return scores[:, inverse]
 
     return Critic()
 
@@ -79,6 +83,8 @@ def _fit_and_score(Z, reference, loss_fn, score_fn, *, reference_type, hidden, s
     ``score_fn(critic, z, b, generator)`` (nats) on the other half (on every
     point, fitted and scored alike, when ``held_out`` is false)."""
     import torch
+
+    from ..eager_optim import eager
 
     check_positive(hidden, "hidden", integer=True)
     check_positive(steps, "steps", integer=True)
@@ -98,7 +104,7 @@ def _fit_and_score(Z, reference, loss_fn, score_fn, *, reference_type, hidden, s
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(seed)
         critic = _critic(Z.shape[1], B.shape[1], hidden).to(device)
-    opt = torch.optim.Adam(critic.parameters(), lr=lr)
+    opt = eager(torch.optim.Adam)(critic.parameters(), lr=lr)
     m = min(batch_size, len(fit))
     fit_t = torch.as_tensor(fit)
     for _ in range(steps):
