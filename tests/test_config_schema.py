@@ -12,6 +12,7 @@ from datasets_on_disk import write_cifar10, write_cifar100, write_mnist, write_s
 from omegaconf import OmegaConf
 
 from repscope.config import choices, compose
+from repscope.layout import Layout
 from repscope.pipeline.plan import load_plan
 from repscope.schema import groups
 from repscope.schema.experiment import check_study, option
@@ -96,7 +97,7 @@ def test_every_study_config_composes_and_validates(name):
     cfg = study_config(name, ["experiment=paper"])
     hydra = compose(["experiment=paper", f"+study={name}"])
     assert OmegaConf.to_container(cfg.study, resolve=True) == {
-        **OmegaConf.to_container(hydra.study, resolve=True), "results_dir": None}
+        **OmegaConf.to_container(hydra.study, resolve=True), "results_dir": str(Layout.of(hydra).root)}
     assert name in compose(["experiment=quick"]).experiment.studies
     check_study(name, study_config(name, ["experiment=quick"]).study)
 

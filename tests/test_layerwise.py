@@ -7,9 +7,10 @@ import torch
 
 from repscope.cli import main
 from repscope.config import compose, validate
-from repscope.io import embedding_path, load_embeddings, save_npz
-from repscope.layerwise import layers_path, layerwise_selection
+from repscope.io import load_embeddings, save_npz
+from repscope.layerwise import layerwise_selection
 from repscope.layerwise.compute import nc1_rows
+from repscope.layout import RunFolder
 from repscope.metrics.nc1 import nc1
 from repscope.models import build_network, forward_layers
 from repscope.models.activations import decoder_after, hooked_layers
@@ -81,12 +82,12 @@ def trained(tmp_path_factory):
     root = tmp_path_factory.mktemp("results") / "tiny"
     run_dir = root / "runs" / RUN
     assert main(["train", *TINY, f"out_dir={run_dir}"]) == 0
-    ids = load_embeddings(embedding_path(run_dir, 1)).sample_ids
+    ids = load_embeddings(RunFolder(run_dir).embedding(1)).sample_ids
     clusters = root / "X_clusters.npz"
     save_npz(clusters, clusters=ids % 3, sample_ids=ids)
     for epoch, extra in ((0, []), (1, [f"clusters={clusters}"])):  # clusters add DSMI(T; X)
         assert main(["layers", *TINY, *extra, f"run_dir={run_dir}", f"epoch={epoch}",
-                     f"out={layers_path(run_dir, epoch)}"]) == 0
+                     f"out={RunFolder(run_dir).layers(epoch)}"]) == 0
     save_npz(clusters, clusters=ids[1:] % 3, sample_ids=ids[1:])
     with pytest.raises(ValueError, match="other samples than the evaluation subset"):
         main(["layers", *TINY, "layers.info_plane.split=test", f"clusters={clusters}",
@@ -98,7 +99,7 @@ def trained(tmp_path_factory):
 @pytest.mark.slow
 def test_layers_command_writes_every_measure(trained):
     _, run_dir = trained
-    first, last = (pd.read_parquet(layers_path(run_dir, e)) for e in (0, 1))
+    first, last = (pd.read_parquet(RunFolder(run_dir).layers(e)) for e in (0, 1))
     per_layer = ["NC1", "DIB_sufficiency", "DIB_nuisance", "MFT_capacity", "MFT_radius",
                  "MFT_dimension", "MFT_correlation", "I_XT", "I_TY", "DSE", "DSMI_Y"]
     for df in (first, last):
@@ -227,7 +228,7 @@ def test_layer_dynamics_draws_each_layer_averaged_over_seeds(tmp_path):
                          value=rng.uniform(0, 3))
                     for depth, layer in enumerate(["layer1", "penultimate"], 1)
                     for metric in ("DSE", "DSMI_Y", "DSMI_X", "I_XT") for t in (1.0, 2.0)]
-            path = layers_path(tmp_path / "runs" / run, epoch)
+            path = RunFolder(tmp_path / "runs" / run).layers(epoch)
             path.parent.mkdir(parents=True, exist_ok=True)
             pd.DataFrame(rows).to_parquet(path)
     overrides = [*TINY, f"+experiment.layerwise.runs=[{','.join(runs)}]", "+experiment.layerwise.epochs=[0,1]"]
@@ -261,7 +262,7 @@ def test_a_measure_registered_once_is_measured_by_both_jobs(trained, tmp_path, m
     monkeypatch.syspath_prepend(str(tmp_path))
     _, run_dir = trained
     custom = ['+metrics.custom.NORM="my_norms:mean_norm"']
-    emb = load_embeddings(embedding_path(run_dir, 1))
+    emb = load_embeddings(RunFolder(run_dir).embedding(1))
     clusters = tmp_path / "X_clusters.npz"
     save_npz(clusters, clusters=emb.sample_ids % 3, sample_ids=emb.sample_ids)
     out = tmp_path / "layers.parquet"

@@ -1,13 +1,16 @@
 """The workflow's commands on small synthetic files in the documented formats:
 clusters, measure (with its kept per-epoch results), aggregate and the
 figures of a study."""
+import shutil
+
 import numpy as np
 import pandas as pd
 import pytest
 
 from repscope.cli import main
 from repscope.config import compose
-from repscope.io import embedding_path, load_embeddings, save_embeddings, save_npz, save_table
+from repscope.io import load_embeddings, save_embeddings, save_npz, save_table
+from repscope.layout import RunFolder
 from repscope.pipeline.aggregate import tidy
 from repscope.pipeline.measure import measure_layer
 from repscope.pipeline.plan import load_plan
@@ -37,8 +40,15 @@ def run_dir(tmp_path, rng):
     return run
 
 
-def _measure(run_dir, out, *extra, epochs="1,2"):
-    return main(["measure", *RUN_ARGS, "metrics.t=[1,4]", f"run_dir={run_dir}", f"epochs={epochs}",
+def _files(run_dir, epochs=(1, 2)) -> list[str]:
+    """The measure command's arguments for these epochs' embeddings of the run folder."""
+    folder = RunFolder(run_dir)
+    return [f"embeddings={','.join(str(folder.embedding(e)) for e in epochs)}", f"kept={folder.kept_metrics}",
+            f"spectra={folder.kept_spectra}"]
+
+
+def _measure(run_dir, out, *extra, epochs=(1, 2)):
+    return main(["measure", *RUN_ARGS, "metrics.t=[1,4]", *_files(run_dir, epochs),
                  f"clusters={run_dir.parent / 'clusters.npz'}", f"out={out}", *extra])
 
 
@@ -51,7 +61,7 @@ def test_measure_command_writes_one_tidy_row_per_epoch_layer_metric_and_t(run_di
     assert table.epoch.tolist() == [1] * 19 + [2] * 19  # layers x (3 measures x 2 t + 3 binned) + accuracy
     assert table[table.metric == "accuracy"].value.tolist() == [0.75, 0.75]
     m = compose(RUN_ARGS + ["metrics.t=[1,4]"]).metrics
-    emb = load_embeddings(embedding_path(run_dir, 2))
+    emb = load_embeddings(RunFolder(run_dir).embedding(2))
     want = measure_layer(emb.layers["penultimate"], emb.labels, np.arange(90) % 4, m)
     got = table[(table.epoch == 2) & (table.layer == "penultimate")].iloc[:len(want)]
     np.testing.assert_allclose(got.value, [r["value"] for r in want], rtol=0, atol=1e-12)
@@ -91,7 +101,7 @@ def test_measure_keeps_each_epochs_results_until_what_they_depend_on_changes(run
 def test_measure_reads_the_settings_repscope_config_wrote(run_dir, tmp_path):
     settings = tmp_path / "metrics.yaml"
     assert main(["config", *RUN_ARGS, "metrics.t=[1,4]", "section=metrics", f"out={settings}"]) == 0
-    common = [f"run_dir={run_dir}", "epochs=2", f"clusters={tmp_path / 'clusters.npz'}"]
+    common = [*_files(run_dir, [2]), f"clusters={tmp_path / 'clusters.npz'}"]
     main(["measure", f"metrics={settings}", *common, f"out={tmp_path / 'a.parquet'}"])
     main(["measure", *RUN_ARGS, "metrics.t=[1,4]", *common, f"out={tmp_path / 'b.parquet'}"])
     pd.testing.assert_frame_equal(pd.read_parquet(tmp_path / "a.parquet"), pd.read_parquet(tmp_path / "b.parquet"))
@@ -101,13 +111,19 @@ def test_measure_reads_the_settings_repscope_config_wrote(run_dir, tmp_path):
 
 def test_measure_command_refuses_clusters_of_other_samples_and_bad_arguments(run_dir, tmp_path):
     save_npz(tmp_path / "other.npz", clusters=np.zeros(90, int), sample_ids=np.arange(90))
-    args = ["measure", *RUN_ARGS, f"run_dir={run_dir}", "epochs=2", f"out={tmp_path / 'm.parquet'}"]
+    args = ["measure", *RUN_ARGS, *_files(run_dir, [2]), f"out={tmp_path / 'm.parquet'}"]
     with pytest.raises(ValueError, match="belong to other samples than the embedding of epoch 2"):
         main(args + [f"clusters={tmp_path / 'other.npz'}"])
     with pytest.raises(ValueError, match=r"missing argument\(s\) clusters=; usage: repscope measure"):
         main(args)
-    with pytest.raises(ValueError, match="epochs must be a comma-separated list .* got 'last'"):
-        main(args[:-2] + ["epochs=last", f"clusters={tmp_path / 'other.npz'}", args[-1]])
+    one = str(RunFolder(run_dir).embedding(2))
+    with pytest.raises(ValueError, match="embeddings must be a comma-separated list of distinct files"):
+        main([*args, f"embeddings={one},{one}", f"clusters={tmp_path / 'other.npz'}"])
+    other = tmp_path / "other-run"
+    (other / "embeddings").mkdir(parents=True)
+    shutil.copyfile(one, RunFolder(other).embedding(2))
+    with pytest.raises(ValueError, match="embeddings must be files of one run folder"):
+        main([*args, f"embeddings={one},{RunFolder(other).embedding(2)}", f"clusters={tmp_path / 'other.npz'}"])
     with pytest.raises(ValueError, match=r"unknown measure\(s\) \['MINE'\]"):
         main(args + [f"clusters={tmp_path / 'other.npz'}", "metrics.measures=[DSE,MINE]"])
     assert not (tmp_path / "m.parquet").exists()
@@ -133,13 +149,15 @@ def test_aggregate_command(tmp_path, monkeypatch):
         df = pd.concat([pd.DataFrame({"epoch": [e, e], "layer": ["penultimate"] * 2, "metric": ["DSE", "accuracy"],
                                       "t": [1.0, np.nan], "value": [float(e + i), 0.1 * (e + i) + 0.05]})
                         for e in plan.epochs], ignore_index=True)
-        save_table(df, plan.metrics_path(run))
+        save_table(df, plan.layout.run(run.name).metrics)
         parts.append((run, df))
-    out = plan.root / "tables" / "metrics.parquet"
-    assert main(["aggregate", "experiment=tiny", f"out={out}"]) == 0
-    pd.testing.assert_frame_equal(pd.read_parquet(out), tidy(parts))
-    assert len(pd.read_csv(out.with_suffix(".csv"))) == len(plan.runs) * len(plan.epochs) * 2
-    corr = pd.read_csv(out.parent / "correlations.csv")
+    layout = plan.layout
+    files = ",".join(str(layout.run(run.name).metrics) for run in plan.runs)
+    assert main(["aggregate", f"in={files}", f"out={layout.table}", f"csv={layout.table_csv}",
+                 f"correlations={layout.correlations}"]) == 0
+    pd.testing.assert_frame_equal(pd.read_parquet(layout.table), tidy(parts))
+    assert len(pd.read_csv(layout.table_csv)) == len(plan.runs) * len(plan.epochs) * 2
+    corr = pd.read_csv(layout.correlations)
     pooled = corr[(corr.model == "all") & (corr.metric == "DSE")].iloc[0]
     assert pooled.n == 6 and pooled.spearman == pytest.approx(1.0)
 
@@ -198,10 +216,11 @@ def test_a_new_diffusion_time_reuses_the_kept_spectra_bit_for_bit(run_dir, tmp_p
     from the spectra the first job kept, equal bit for bit to a fresh computation and to
     diffusion_spectral_measures called directly."""
     from repscope.metrics import diffusion_spectral_measures
-    from repscope.pipeline.spectra import spectra_path
+    from repscope.layout import kept_spectra
 
+    kept = RunFolder(run_dir).kept_spectra
     assert _measure(run_dir, tmp_path / "a.parquet") == 0  # t = 1, 4
-    assert spectra_path(run_dir, 1).exists() and spectra_path(run_dir, 2).exists()
+    assert kept_spectra(kept, 1).exists() and kept_spectra(kept, 2).exists()
     with monkeypatch.context() as trapped:
         _no_eigendecomposition(trapped)
         assert _measure(run_dir, tmp_path / "b.parquet", "metrics.t=[1,2.5]") == 0
@@ -210,12 +229,12 @@ def test_a_new_diffusion_time_reuses_the_kept_spectra_bit_for_bit(run_dir, tmp_p
     assert set(b[spectral].t) == {1.0, 2.5}
     a = pd.read_parquet(tmp_path / "a.parquet")
     pd.testing.assert_frame_equal(a[a.t == 1].reset_index(drop=True), b[b.t == 1].reset_index(drop=True))
-    for path in (run_dir / "spectra").iterdir():
+    for path in kept.iterdir():
         path.unlink()  # a fresh computation
     assert _measure(run_dir, tmp_path / "c.parquet", "metrics.t=[1,2.5]", "metrics.cse_bins=3") == 0
     c = pd.read_parquet(tmp_path / "c.parquet")
     pd.testing.assert_frame_equal(b[spectral].reset_index(drop=True), c[spectral].reset_index(drop=True))
-    emb = load_embeddings(embedding_path(run_dir, 2))
+    emb = load_embeddings(RunFolder(run_dir).embedding(2))
     m = compose(RUN_ARGS).metrics
     direct = diffusion_spectral_measures(
         emb.layers["penultimate"], {"DSMI_Y": emb.labels, "DSMI_X": np.arange(90) % 4}, sigma=m.sigma,
@@ -231,10 +250,10 @@ def test_damaged_spectra_are_detected_and_computed_again(run_dir, tmp_path, monk
     """A spectra file that is not an archive, or whose arrays no longer match their checksum,
     is reported in the log and never trusted: the spectra are computed again."""
     from repscope.io import read_npz
-    from repscope.pipeline.spectra import spectra_path
+    from repscope.layout import kept_spectra
 
-    assert _measure(run_dir, tmp_path / "a.parquet", epochs="2") == 0
-    path = spectra_path(run_dir, 2)
+    assert _measure(run_dir, tmp_path / "a.parquet", epochs=(2,)) == 0
+    path = kept_spectra(RunFolder(run_dir).kept_spectra, 2)
     if damage == "garbage":
         path.write_bytes(b"garbage")
     else:
@@ -249,7 +268,7 @@ def test_damaged_spectra_are_detected_and_computed_again(run_dir, tmp_path, monk
     monkeypatch.setattr(spectral_setup.SpectralSetup, "spectra",
                         lambda self, subsets: computed.append(len(subsets)) or original(self, subsets))
     with caplog.at_level("WARNING", logger="repscope.pipeline.spectra"):
-        assert _measure(run_dir, tmp_path / "b.parquet", "metrics.t=[1,4,8]", epochs="2") == 0
+        assert _measure(run_dir, tmp_path / "b.parquet", "metrics.t=[1,4,8]", epochs=(2,)) == 0
     assert len(computed) == 2  # both layers again
     assert f"{path} is damaged" in caplog.text and "computed again" in caplog.text
     a, b = pd.read_parquet(tmp_path / "a.parquet"), pd.read_parquet(tmp_path / "b.parquet")

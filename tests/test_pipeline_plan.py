@@ -32,7 +32,8 @@ def test_tiny_plan():
     plan = load_plan("tiny")
     assert [r.name for r in plan.runs] == ["mnist1d-mlp-supervised-s1", "mnist1d-mlp-random_label-s1"]
     assert plan.epochs == (0, 1, 2)
-    assert str(plan.metrics_path(plan.runs[0])) == "results/tiny/runs/mnist1d-mlp-supervised-s1/metrics.parquet"
+    assert str(plan.layout.run(plan.runs[0].name).metrics) == \
+        "results/tiny/runs/mnist1d-mlp-supervised-s1/metrics.parquet"
     assert list(plan.figures) == [
         "epoch_DSE_t1", "epoch_CSE", "epoch_DSMI_Y_t1", "epoch_CSMI_Y", "epoch_DSMI_X_t1",
         "epoch_CSMI_X", "epoch_accuracy", "accuracy_DSE_t1", "accuracy_CSE", "accuracy_DSMI_Y_t1",

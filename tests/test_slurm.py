@@ -178,12 +178,12 @@ def test_smoke_experiment_runs_on_slurm_and_a_killed_training_resumes(cluster, t
     env = cluster["env"]
     plan = load_plan(EXPERIMENT)
     (run,) = plan.runs
-    run_dir = tmp_path / plan.run_dir(run)
+    run_dir = tmp_path / plan.layout.run(run.name).dir
 
     # 1. Training alone, SIGKILLed in the middle of its second epoch; no retries.
     steps = _steps_per_epoch(plan.cfg)
     code, first = _snakemake(tmp_path, cluster, "--retries", "0",
-                             targets=[str(plan.run_dir(run) / "config.yaml")],
+                             targets=[str(plan.layout.run(run.name).config)],
                              extra_env={FAULT_ENV: str(steps + steps // 2)})
     assert code != 0, first[-3000:]
     jobs1 = _slurm_jobs(first)
@@ -198,7 +198,7 @@ def test_smoke_experiment_runs_on_slurm_and_a_killed_training_resumes(cluster, t
     code, second = _snakemake(tmp_path, cluster)
     assert code == 0, second[-3000:]
     jobs2 = _slurm_jobs(second)
-    assert f"resuming {plan.run_dir(run)} after epoch 1" in (run_dir / "logs" / "train.log").read_text()
+    assert f"resuming {plan.layout.run(run.name).dir} after epoch 1" in (run_dir / "logs" / "train.log").read_text()
     log = (run_dir / "train_log.csv").read_text().splitlines()
     assert [row.split(",")[0] for row in log[1:]] == ["1", "2"]
 
@@ -222,6 +222,6 @@ def test_smoke_experiment_runs_on_slurm_and_a_killed_training_resumes(cluster, t
         info = _scontrol(trained, env)
         assert "TresPerJob=gres:gpu:1" in info and "JOB_GRES=gpu:fake:1" in info, info
 
-    table = tmp_path / plan.root / "tables" / "metrics.parquet"
+    table = tmp_path / plan.layout.table
     assert table.stat().st_size > 0
-    assert all((tmp_path / plan.root / "figures" / f"{name}.png").exists() for name in plan.figures)
+    assert all((tmp_path / plan.layout.figure(name, "png")).exists() for name in plan.figures)

@@ -386,8 +386,8 @@ def test_toy_paper_has_no_training_runs_and_paper_lists_every_study():
               if p.endswith(".parquet")}
     assert listed == {"t1", "t2", "t3", "t4", "t5", "s2", "s3", "s4", "s5", "s6", "s7", "cka_similarity",
                       "layer_dynamics"}
-    assert study_config("t1", ["experiment=paper"]).study == study_config(
-        "t1", ["experiment=toy_paper"]).study  # T1-T4 at the same (the authors') size
+    assert study_config("t1", ["experiment=paper"], results_dir=".").study == study_config(
+        "t1", ["experiment=toy_paper"], results_dir=".").study  # T1-T4 at the same (the authors') size
     assert paper.cfg.experiment.layerwise.runs
 
 

@@ -8,7 +8,8 @@ import pytest
 from test_workflow import snakemake
 
 from repscope.config import choices
-from repscope.layerwise import layers_path, layerwise_selection
+from repscope.layerwise import layerwise_selection
+from repscope.layout import RunFolder
 from repscope.pipeline.plan import load_plan
 from repscope.studies import all_figures, experiment_studies, load_study, study_targets
 
@@ -35,7 +36,7 @@ def results(tmp_path_factory):
     workdir = tmp_path_factory.mktemp("studies")
     snakemake(workdir, "--config", f"experiment={EXP}")
     plan = load_plan(EXP)
-    return workdir / plan.root, plan
+    return workdir / plan.layout.root, plan
 
 
 def study_table(root, name):
@@ -53,7 +54,7 @@ def test_every_study_figure_and_layer_table_is_made(results):
     runs, epochs = layerwise_selection(plan.cfg.experiment.layerwise, plan.cfg.train.epochs)
     for run in runs:
         for epoch in epochs:
-            table = pd.read_parquet(layers_path(root / "runs" / run, epoch))
+            table = pd.read_parquet(RunFolder(root / "runs" / run).layers(epoch))
             assert {"NC1", "DIB_sufficiency", "MFT_capacity", "I_XT"} <= set(table.metric)
     assert plan.figures and all((root / "figures" / f"{f}.png").exists() for f in plan.figures)
 
@@ -108,7 +109,7 @@ def test_layerwise_figures_plot_the_layer_tables(results):
 
     dyn = study_table(root, "layer_dynamics")  # DSE / DSMI of every layer against epoch
     run = dyn.run.iloc[0]
-    direct = pd.concat(pd.read_parquet(layers_path(root / "runs" / run, e)).assign(epoch=e)
+    direct = pd.concat(pd.read_parquet(RunFolder(root / "runs" / run).layers(e)).assign(epoch=e)
                        for e in sorted(dyn.epoch.unique()))
     fig = load_study("layer_dynamics").FIGURES["layer_dse_dsmi_vs_epoch"](dyn)
     for ax, metric in zip(fig.axes, ("DSE", "DSMI_Y", "DSMI_X")):

@@ -13,7 +13,8 @@ import torch
 
 from repscope.cli import main
 from repscope.config import compose, validate
-from repscope.io import checkpoint_path, embedding_path, load_embeddings
+from repscope.io import load_embeddings
+from repscope.layout import RunFolder
 from repscope.training.loop import FAULT_ENV, train
 from repscope.training.objectives import nt_xent
 from repscope.training.schedule import make_optimizer, warmup_cosine
@@ -127,7 +128,7 @@ def test_bad_method_values_list_allowed(tmp_path):
 
 
 def _arrays(run, epoch):
-    with np.load(embedding_path(run, epoch)) as f:
+    with np.load(RunFolder(run).embedding(epoch)) as f:
         return {k: f[k] for k in f.files}
 
 
@@ -141,17 +142,17 @@ def test_train_writes_the_run_directory_contract(tmp_path, method):
     assert list(log.columns[:5]) == ["epoch", "lr", "train_loss", "train_acc", "seconds"]
     assert log.epoch.tolist() == [1, 2, 3, 4] and np.isfinite(log.train_loss).all()
     for e in range(5):
-        assert checkpoint_path(tmp_path, e).exists()
-        emb = load_embeddings(embedding_path(tmp_path, e))
+        assert RunFolder(tmp_path).checkpoint(e).exists()
+        emb = load_embeddings(RunFolder(tmp_path).embedding(e))
         assert list(emb.layers) == ["layer1", "layer2", "penultimate"]
         assert emb.layers["layer1"].shape == (60, 16) and emb.layers["penultimate"].dtype == np.float32
         np.testing.assert_array_equal(emb.layers["layer2"], emb.layers["penultimate"])
         assert emb.epoch == e and emb.labels.dtype == np.int64 and 0 <= emb.accuracy <= 1
         assert np.bincount(emb.labels).tolist() == [6] * 10  # stratified
-    state = torch.load(checkpoint_path(tmp_path, "last"), weights_only=True)
+    state = torch.load(RunFolder(tmp_path).last, weights_only=True)
     assert state["epoch"] == 4 and {"model", "optimizer", "scheduler", "rng", "log"} <= set(state)
     # weights change during training; epoch 0 is the initialisation, identical across methods
-    w0 = torch.load(checkpoint_path(tmp_path, 0), weights_only=True)["model"]["encoder.layer1.0.weight"]
+    w0 = torch.load(RunFolder(tmp_path).checkpoint(0), weights_only=True)["model"]["encoder.layer1.0.weight"]
     assert not torch.equal(w0, state["model"]["encoder.layer1.0.weight"])
 
 
@@ -171,15 +172,15 @@ def test_random_labels_are_a_seeded_permutation():
 def test_zero_epochs_writes_the_initialisation_and_an_empty_log(tmp_path):
     train(validate(compose(TINY + ["train.epochs=0"])), tmp_path)
     assert pd.read_csv(tmp_path / "train_log.csv").empty
-    assert load_embeddings(embedding_path(tmp_path, 0)).epoch == 0
+    assert load_embeddings(RunFolder(tmp_path).embedding(0)).epoch == 0
     assert sorted(p.name for p in (tmp_path / "checkpoints").iterdir()) == ["epoch_0.pt", "last.pt"]
 
 
 def test_head_accuracy_is_argmax_of_head_on_penultimate(tmp_path):
     cfg = validate(compose(TINY + ["train.epochs=2"]))
     train(cfg, tmp_path)
-    emb = load_embeddings(embedding_path(tmp_path, 2))
-    w = torch.load(checkpoint_path(tmp_path, 2), weights_only=True)["model"]
+    emb = load_embeddings(RunFolder(tmp_path).embedding(2))
+    w = torch.load(RunFolder(tmp_path).checkpoint(2), weights_only=True)["model"]
     logits = emb.layers["penultimate"] @ w["head.weight"].numpy().T + w["head.bias"].numpy()
     assert emb.accuracy == pytest.approx((logits.argmax(1) == emb.labels).mean())
 
@@ -199,8 +200,8 @@ def test_killed_run_resumes_to_identical_embeddings(tmp_path):
     train(validate(compose(TINY + ["method=simclr", "method.probe_n=100"])), full)
     proc = _train_subprocess(killed, {FAULT_ENV: "8"})
     assert proc.returncode == -9, proc.stderr[-2000:]
-    assert torch.load(checkpoint_path(killed, "last"), weights_only=True)["epoch"] == 2
-    assert not embedding_path(killed, 3).exists()
+    assert torch.load(RunFolder(killed).last, weights_only=True)["epoch"] == 2
+    assert not RunFolder(killed).embedding(3).exists()
     proc = _train_subprocess(killed)
     assert proc.returncode == 0, proc.stderr[-2000:]
     for e in range(5):
@@ -218,25 +219,25 @@ def test_embed_and_inputs_commands(tmp_path):
     args = TINY + ["train.epochs=1"]
     assert main(["train", *args, f"out_dir={run}"]) == 0
     first = _arrays(run, 1)
-    embedding_path(run, 1).unlink()
+    RunFolder(run).embedding(1).unlink()
     assert main(["embed", *args, f"out_dir={run}", "epoch=1"]) == 0
     for k, v in first.items():
         np.testing.assert_array_equal(v, _arrays(run, 1)[k])
     # deleted embeddings and log are recreated by re-running train (nothing retrained)
-    embedding_path(run, 0).unlink()
+    RunFolder(run).embedding(0).unlink()
     log_before = (run / "train_log.csv").read_text()
     (run / "train_log.csv").unlink()
     assert main(["train", *args, f"out_dir={run}"]) == 0
-    assert embedding_path(run, 0).exists() and (run / "train_log.csv").read_text() == log_before
+    assert RunFolder(run).embedding(0).exists() and (run / "train_log.csv").read_text() == log_before
     with pytest.raises(ValueError, match=r"epoch=0,7: no checkpoint for epoch\(s\) \[7\]"):
         main(["embed", *args, f"out_dir={run}", "epoch=0,7"])
     with pytest.raises(ValueError, match="epoch must be"):
         main(["embed", *args, f"out_dir={run}", "epoch=last"])
-    embedding_path(run, 0).unlink()
-    embedding_path(run, 1).unlink()
+    RunFolder(run).embedding(0).unlink()
+    RunFolder(run).embedding(1).unlink()
     assert main(["embed", *args, f"out_dir={run}", "epoch=all"]) == 0
     np.testing.assert_array_equal(first["Z_2"], _arrays(run, 1)["Z_2"])
-    assert embedding_path(run, 0).exists()
+    assert RunFolder(run).embedding(0).exists()
     assert main(["inputs", *args, f"out={tmp_path / 'x.npz'}"]) == 0
     with np.load(tmp_path / "x.npz") as f:
         assert f["X"].shape == (60, 64) and np.array_equal(f["sample_ids"], first["sample_ids"])
@@ -258,7 +259,7 @@ def test_timm_simclr_on_cifar10_files_in_the_paper_setting(tmp_path, rng, monkey
                             "method=simclr", "method.probe_n=10", "train.epochs=1", "train.batch_size=8",
                             "train.threads=1"]))
     train(cfg, tmp_path / "run")
-    emb = load_embeddings(embedding_path(tmp_path / "run", 1))
+    emb = load_embeddings(RunFolder(tmp_path / "run").embedding(1))
     assert list(emb.layers)[-1] == "penultimate" and len(emb.layers) > 2 and len(emb.labels) == 4
     assert emb.layers["penultimate"].shape == (4, 512) and np.isfinite(emb.layers["penultimate"]).all()
 
@@ -280,7 +281,7 @@ def test_cuda_mixed_precision_channels_last(tmp_path, amp):
     cfg = validate(compose(["dataset=digits", "dataset.eval_n=60", "model=cnn", "method=simclr",
                             "method.probe_n=100", "train.epochs=1", "train.device=cuda", f"train.amp={amp}"]))
     train(cfg, tmp_path)
-    emb = load_embeddings(embedding_path(tmp_path, 1))
+    emb = load_embeddings(RunFolder(tmp_path).embedding(1))
     assert emb.layers["penultimate"].dtype == np.float32 and np.isfinite(emb.layers["penultimate"]).all()
 
 
@@ -290,7 +291,7 @@ def test_resume_with_a_changed_config_is_refused_naming_the_keys(tmp_path):
     restart trains the run again from the start, equal to a fresh run."""
     run = tmp_path / "run"
     train(validate(compose(TINY + ["train.epochs=2"])), run)
-    state = torch.load(checkpoint_path(run, "last"), weights_only=True)
+    state = torch.load(RunFolder(run).last, weights_only=True)
     before = {p.name: p.stat().st_mtime_ns for p in (run / "checkpoints").iterdir()}
     changed = TINY + ["train.epochs=2", "train.lr=0.05", "train.weight_decay=0.5"]
     with pytest.raises(ValueError, match=r"train\.lr.*train\.weight_decay.*on_config_change=restart"):
@@ -299,7 +300,7 @@ def test_resume_with_a_changed_config_is_refused_naming_the_keys(tmp_path):
     assert "lr: 0.05" not in (run / "config.yaml").read_text()
     # keys that change no number (threads, which files are kept) resume as before
     assert main(["train", *TINY, "train.epochs=2", "train.threads=2", f"out_dir={run}"]) == 0
-    assert torch.load(checkpoint_path(run, "last"), weights_only=True)["epoch"] == state["epoch"]
+    assert torch.load(RunFolder(run).last, weights_only=True)["epoch"] == state["epoch"]
     assert main(["train", *changed, "train.on_config_change=restart", f"out_dir={run}"]) == 0
     fresh = tmp_path / "fresh"
     train(validate(compose(changed)), fresh)
@@ -316,11 +317,11 @@ def test_resume_with_a_changed_config_is_refused_naming_the_keys(tmp_path):
 def test_a_zero_byte_last_checkpoint_names_the_file_and_the_fix(tmp_path):
     run = tmp_path / "run"
     train(validate(compose(TINY + ["train.epochs=1"])), run)
-    checkpoint_path(run, "last").write_bytes(b"")
+    RunFolder(run).last.write_bytes(b"")
     with pytest.raises(ValueError, match=r"last\.pt is damaged \(.*empty.*\); delete it .* from epoch 0"):
         main(["train", *TINY, "train.epochs=1", f"out_dir={run}"])
-    checkpoint_path(run, 1).write_bytes(b"garbage")
-    embedding_path(run, 1).unlink()
+    RunFolder(run).checkpoint(1).write_bytes(b"garbage")
+    RunFolder(run).embedding(1).unlink()
     (run / "checkpoints" / "epoch_1.npz").unlink(missing_ok=True)  # no export to copy: from the weights
     with pytest.raises(ValueError, match=r"epoch_1\.pt is damaged"):
         main(["embed", *TINY, "train.epochs=1", f"out_dir={run}", "epoch=1"])

@@ -53,7 +53,7 @@ def _arrays(path: Path) -> dict:
 def test_tiny_experiment_end_to_end(tmp_path):
     snakemake(tmp_path, "--config", "experiment=tiny")
     plan = load_plan("tiny")
-    root = tmp_path / plan.root
+    root = tmp_path / plan.layout.root
     table = pd.read_parquet(root / "tables" / "metrics.parquet")
     assert sorted(table.run.unique()) == sorted(r.name for r in plan.runs)
     assert sorted(table.epoch.unique()) == [0, 1, 2]

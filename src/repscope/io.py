@@ -21,6 +21,8 @@ from pathlib import Path
 
 import numpy as np
 
+from .layout import RunFolder
+
 HOST = socket.gethostname().replace("~", "-")
 STALE_SECONDS = 3600  # another host's temporary file this old belongs to a dead write
 
@@ -205,23 +207,12 @@ def save_figure(fig, stem) -> None:
     plt.close(fig)
 
 
-# --- run directory layout (docs/architecture.md) and the embedding cache -----------
-
-def checkpoint_path(run_dir, epoch) -> Path:
-    """``checkpoints/epoch_<e>.pt`` (weights after epoch e; 0 = initialisation)
-    or ``checkpoints/last.pt`` for ``epoch="last"``."""
-    name = "last.pt" if epoch == "last" else f"epoch_{int(epoch)}.pt"
-    return Path(run_dir) / "checkpoints" / name
-
-
-def embedding_path(run_dir, epoch: int) -> Path:
-    return Path(run_dir) / "embeddings" / f"epoch_{int(epoch)}.npz"
-
+# --- the embedding cache (its place: repscope.layout) -----------
 
 def config_digest(run_dir) -> str:
     """sha256 of the run's ``config.yaml``: an embedding records the digest of
     the configuration it was computed under."""
-    return hashlib.sha256((Path(run_dir) / "config.yaml").read_bytes()).hexdigest()
+    return hashlib.sha256(RunFolder(run_dir).config.read_bytes()).hexdigest()
 
 
 def array_checksum(arrays: dict) -> str:
@@ -242,7 +233,7 @@ def save_embeddings(run_dir, epoch: int, arrays: dict) -> Path:
     if int(arrays["epoch"]) != int(epoch):
         raise ValueError(f"the arrays are of epoch {int(arrays['epoch'])}, not {epoch}")
     arrays = dict(arrays, run=np.array(Path(run_dir).name), config_digest=np.array(config_digest(run_dir)))
-    path = embedding_path(run_dir, epoch)
+    path = RunFolder(run_dir).embedding(epoch)
     save_npz(path, checksum=np.array(array_checksum(arrays)), **arrays)
     return path
 
@@ -276,9 +267,10 @@ def load_embeddings(path) -> Embeddings:
     name) and the run's current config.yaml. Raises :class:`DamagedEmbedding`
     naming the file and the fix; no pickled objects are loaded."""
     path = Path(path)
-    run_dir, epoch = path.parent.parent, int(path.stem.removeprefix("epoch_"))
+    folder, epoch = RunFolder.of_embedding(path)
+    run_dir = folder.dir
     fix = (f"delete it and rerun the workflow (or `repscope embed ... out_dir={run_dir} epoch={epoch}`): "
-           f"it is recomputed from {checkpoint_path(run_dir, epoch)}")
+           f"it is recomputed from {folder.checkpoint(epoch)}")
     try:
         with read_npz(path, hint=fix) as f:
             arrays = {k: f[k] for k in f.files}
@@ -302,7 +294,7 @@ def load_embeddings(path) -> Embeddings:
     if emb.epoch != epoch:
         problems.append(f"it holds epoch {emb.epoch}, not {epoch}")
     if emb.config_digest != config_digest(run_dir):
-        problems.append(f"it was computed under another configuration than {run_dir / 'config.yaml'}")
+        problems.append(f"it was computed under another configuration than {folder.config}")
     if problems:
         raise DamagedEmbedding(f"embedding file {path} fails its check: {'; '.join(problems)}; {fix}")
     return emb

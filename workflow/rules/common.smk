@@ -1,23 +1,17 @@
-"""Paths, wildcard constraints and helpers shared by the rule files. Every
-path is a function of the wildcards: a run's dataset, model, method and seed
-(its folder is <dataset>-<model>-<method>-s<seed>); no input functions in the
-per-run rules, so planning the paper grid stays fast."""
+"""Paths, wildcard constraints and helpers shared by the rule files. Every path
+is built by repscope.layout from the wildcards (a run's folder is
+<dataset>-<model>-<method>-s<seed>), the same functions the commands read
+with; no input functions in the per-run rules, so planning the paper grid
+stays fast."""
 
+from repscope.layout import Run
 
 EXP = PLAN.experiment
-ROOT = str(PLAN.root)  # results/<experiment>
-RUN = "{dataset}-{model}-{method}-s{seed}"
-RUN_DIR = f"{ROOT}/runs/{RUN}"
-INPUT_DIR = f"{ROOT}/inputs/{{dataset}}"
-TABLES = f"{ROOT}/tables"
-FIGURES = f"{ROOT}/figures"
-LOGS = f"{ROOT}/logs"
-BENCHMARKS = f"{ROOT}/benchmarks"  # each job's wall and CPU seconds (Snakemake's benchmark files)
-
-# The same, to be formatted in shell commands: the run folder and its Hydra overrides.
-SHELL_RUN_DIR = f"{ROOT}/runs/{RUN.replace('{', '{wildcards.')}"
-SHELL_RUN_ARGS = (f"experiment={EXP} dataset={{wildcards.dataset}} model={{wildcards.model}} "
-                  "method={wildcards.method} seed={wildcards.seed}")
+LAYOUT = PLAN.layout  # <paths.results>/<experiment> (conf/paths/)
+RUN = Run("{dataset}", "{model}", "{method}", "{seed}").name
+RUN_FOLDER = LAYOUT.run(RUN)  # the run folder's files, as wildcard patterns
+RUN_ARGS = (f"experiment={EXP} dataset={{wildcards.dataset}} model={{wildcards.model}} "
+            "method={wildcards.method} seed={wildcards.seed}")  # a run's Hydra overrides, for shell
 
 
 wildcard_constraints:

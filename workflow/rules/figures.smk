@@ -6,12 +6,12 @@ SUBCATEGORY = {"epoch": "measures against epoch", "accuracy": "measures against 
 
 rule figures:
     input:
-        f"{TABLES}/metrics.parquet",
+        rules.aggregate.output.table,
     output:
-        pdf=[f"{FIGURES}/{name}.pdf" for name in PLAN.figures],
+        pdf=[str(LAYOUT.figure(name, "pdf")) for name in PLAN.figures],
         png=[
             report(
-                f"{FIGURES}/{name}.png",
+                str(LAYOUT.figure(name, "png")),
                 caption=f"../report/{fig.kind}.rst",
                 category="S1 training dynamics",
                 subcategory=SUBCATEGORY[fig.kind],
@@ -19,18 +19,16 @@ rule figures:
             for name, fig in PLAN.figures.items()
         ],
     log:
-        f"{LOGS}/figures.log",
+        str(LAYOUT.log("figures")),
     benchmark:
-        f"{BENCHMARKS}/figures.tsv",
+        str(LAYOUT.benchmark("figures")),
     params:
-        experiment=EXP,
-        out_dir=lambda wildcards, output: str(Path(output.pdf[0]).parent),
+        out_dir=str(LAYOUT.figures),
     threads: threads_of("figure")
     resources:
         **resources_of("figure"),
     shell:
-        "repscope training-figures experiment={params.experiment} in={input} "
-        "out_dir={params.out_dir} > {log} 2>&1"
+        f"repscope training-figures experiment={EXP} in={{input}} out_dir={{params.out_dir}} > {{log}} 2>&1"
 
 
 TARGETS.extend(rules.figures.output)

@@ -1,11 +1,9 @@
 """Layer-wise measures (studies S4-S7): one job per (run, epoch) that the
 experiment's `experiment.layerwise` block lists, settings from conf/layers/:
+the run folder's layers/epoch_<e>.parquet (repscope layers). The studies
+s4-s7 read these tables (their `needs`)."""
 
-    results/<exp>/runs/<run>/layers/epoch_<e>.parquet   repscope layers
-
-The studies s4-s7 read these tables (their `needs`)."""
-
-from repscope.layerwise import layerwise_selection, layers_path
+from repscope.layerwise import layerwise_selection
 
 LAYERWISE_RUNS, LAYERWISE_EPOCHS = layerwise_selection(
     PLAN.cfg.experiment.get("layerwise"),
@@ -21,24 +19,22 @@ LAYERWISE_RUNS, LAYERWISE_EPOCHS = layerwise_selection(
 # restores deleted embeddings leaves alone: its rewritten config.yaml does not make them stale.
 rule layers:
     input:
-        trained=ancient(f"{RUN_DIR}/config.yaml"),
-        clusters=f"{INPUT_DIR}/X_clusters.npz",
+        trained=ancient(rules.train.output.config),
+        clusters=rules.clusters.output[0],
     output:
-        f"{RUN_DIR}/layers/epoch_{{epoch}}.parquet",
+        str(RUN_FOLDER.layers("{epoch}")),
     log:
-        f"{RUN_DIR}/logs/layers_{{epoch}}.log",
+        str(RUN_FOLDER.log("layers_{epoch}")),
     benchmark:
-        f"{BENCHMARKS}/layers/{RUN}_{{epoch}}.tsv",
+        str(LAYOUT.benchmark(f"layers/{RUN}_{{epoch}}")),
+    params:
+        run_dir=str(RUN_FOLDER.dir),
     threads: threads_of("layers")
     resources:
         **resources_of("layers"),
     shell:
-        f"OMP_NUM_THREADS={{threads}} repscope layers {SHELL_RUN_ARGS} run_dir={SHELL_RUN_DIR} "
+        f"OMP_NUM_THREADS={{threads}} repscope layers {RUN_ARGS} run_dir={{params.run_dir}} "
         "epoch={wildcards.epoch} clusters={input.clusters} out={output} > {log} 2>&1"
 
 
-TARGETS.extend(
-    str(layers_path(f"{ROOT}/runs/{run}", epoch))
-    for run in LAYERWISE_RUNS
-    for epoch in LAYERWISE_EPOCHS
-)
+TARGETS.extend(str(LAYOUT.run(run).layers(epoch)) for run in LAYERWISE_RUNS for epoch in LAYERWISE_EPOCHS)

@@ -3,17 +3,15 @@ every run's evaluated epochs, gathered into one tidy table."""
 
 from omegaconf import OmegaConf
 
-METRICS_SETTINGS = f"{ROOT}/metrics.yaml"
-
 
 # The experiment's conf/metrics settings, composed once for every measure job (which
 # then starts without Hydra). Its params are the settings themselves: editing
 # conf/metrics reruns this rule and so every measure, and nothing upstream.
 rule metrics_config:
     output:
-        METRICS_SETTINGS,
+        str(LAYOUT.metrics_settings),
     log:
-        f"{LOGS}/metrics_config.log",
+        str(LAYOUT.log("metrics_config")),
     params:
         settings=lambda wildcards: OmegaConf.to_yaml(PLAN.cfg.metrics, resolve=True),
     threads: threads_of("config")
@@ -25,11 +23,11 @@ rule metrics_config:
 
 rule inputs:
     output:
-        f"{INPUT_DIR}/X.npz",
+        str(LAYOUT.inputs("{dataset}")),
     log:
-        f"{LOGS}/inputs_{{dataset}}.log",
+        str(LAYOUT.log("inputs_{dataset}")),
     benchmark:
-        f"{BENCHMARKS}/inputs/{{dataset}}.tsv",
+        str(LAYOUT.benchmark("inputs/{dataset}")),
     threads: threads_of("inputs")
     resources:
         **resources_of("inputs"),
@@ -40,14 +38,14 @@ rule inputs:
 
 rule clusters:
     input:
-        inputs=f"{INPUT_DIR}/X.npz",
-        metrics=METRICS_SETTINGS,
+        inputs=rules.inputs.output[0],
+        metrics=rules.metrics_config.output[0],
     output:
-        f"{INPUT_DIR}/X_clusters.npz",
+        str(LAYOUT.clusters("{dataset}")),
     log:
-        f"{LOGS}/clusters_{{dataset}}.log",
+        str(LAYOUT.log("clusters_{dataset}")),
     benchmark:
-        f"{BENCHMARKS}/clusters/{{dataset}}.tsv",
+        str(LAYOUT.benchmark("clusters/{dataset}")),
     threads: threads_of("clusters")
     resources:
         **resources_of("clusters"),
@@ -59,55 +57,59 @@ rule clusters:
 # One job per run: checks every evaluated epoch's embedding and measures it (epochs
 # whose embedding, clusters, settings and code are unchanged keep their earlier results).
 # Its input is the training's config.yaml, rewritten whenever the training job runs (also
-# when it only restores a deleted embedding); listing the run's embeddings as inputs too
-# would double the files the paper grid's plan resolves.
+# when it only restores a deleted embedding); the embeddings, outputs of the same training
+# job, are passed as parameters: listing them as inputs too would double the files the
+# paper grid's plan resolves.
 rule measure:
     input:
-        trained=f"{RUN_DIR}/config.yaml",
-        clusters=f"{INPUT_DIR}/X_clusters.npz",
-        metrics=METRICS_SETTINGS,
+        trained=rules.train.output.config,
+        clusters=rules.clusters.output[0],
+        metrics=rules.metrics_config.output[0],
     output:
-        f"{RUN_DIR}/metrics.parquet",
+        str(RUN_FOLDER.metrics),
     log:
-        f"{RUN_DIR}/logs/measure.log",
+        str(RUN_FOLDER.log("measure")),
     benchmark:
-        f"{BENCHMARKS}/measure/{RUN}.tsv",
+        str(LAYOUT.benchmark(f"measure/{RUN}")),
     params:
-        epochs=",".join(map(str, PLAN.epochs)),
+        embeddings=",".join(rules.train.output.embeddings),
+        kept=str(RUN_FOLDER.kept_metrics),
+        spectra=str(RUN_FOLDER.kept_spectra),
     threads: threads_of("measure")
     resources:
         **resources_of("measure"),
     shell:
-        f"OMP_NUM_THREADS={{threads}} repscope measure metrics={{input.metrics}} run_dir={SHELL_RUN_DIR} "
-        "epochs={params.epochs} clusters={input.clusters} out={output} > {log} 2>&1"
+        "OMP_NUM_THREADS={threads} repscope measure metrics={input.metrics} embeddings={params.embeddings} "
+        "clusters={input.clusters} kept={params.kept} spectra={params.spectra} out={output} > {log} 2>&1"
 
 
-METRIC_FILES = [str(PLAN.metrics_path(run)) for run in PLAN.runs]
+METRIC_FILES = [str(LAYOUT.run(run.name).metrics) for run in PLAN.runs]
 
 
 rule aggregate:
     input:
         METRIC_FILES,
     output:
-        table=f"{TABLES}/metrics.parquet",
-        csv=f"{TABLES}/metrics.csv",
+        table=str(LAYOUT.table),
+        csv=str(LAYOUT.table_csv),
         correlations=report(
-            f"{TABLES}/correlations.csv",
+            str(LAYOUT.correlations),
             caption="../report/correlations.rst",
             category="S1 training dynamics",
             subcategory="tables",
         ),
     log:
-        f"{LOGS}/aggregate.log",
+        str(LAYOUT.log("aggregate")),
     benchmark:
-        f"{BENCHMARKS}/aggregate.tsv",
+        str(LAYOUT.benchmark("aggregate")),
     params:
-        experiment=EXP,
+        tables=",".join(METRIC_FILES),
     threads: threads_of("aggregate")
     resources:
         **resources_of("aggregate"),
     shell:
-        "repscope aggregate experiment={params.experiment} out={output.table} > {log} 2>&1"
+        "repscope aggregate in={params.tables} out={output.table} csv={output.csv} "
+        "correlations={output.correlations} > {log} 2>&1"
 
 
 # Intermediate files are requested too (Snakemake does not remake a missing input of an

@@ -1,11 +1,12 @@
 """Studies and their figures, one generic rule each, driven by
 conf/study/<name>.yaml and the experiment's `experiment.studies` block:
 
-    results/<exp>/studies/<name>.parquet       repscope study <name> experiment=<exp>
-    results/<exp>/figures/<figname>.{pdf,png}  repscope study-figures <name> (the figures it draws in <exp>)
+    studies/<name>.parquet          repscope study <name> experiment=<exp>
+    figures/<figname>.{pdf,png}     repscope study-figures <name> (the figures it draws in <exp>)
 
-`study_targets(cfg, exp)` lists every study output of an experiment; they are
-added to TARGETS, so `rule all` requests them."""
+(under the experiment's results folder, repscope.layout). `study_targets(cfg,
+exp)` lists every study output of an experiment; they are added to TARGETS,
+so `rule all` requests them."""
 
 from repscope.config import choices
 from repscope.studies import drawn_figures, experiment_studies, study_needs, study_targets
@@ -19,19 +20,19 @@ rule study:
     input:
         lambda wildcards: study_needs(wildcards.name, EXP),
     output:
-        f"{ROOT}/studies/{{name}}.parquet",
+        str(LAYOUT.study("{name}")),
     log:
-        f"{LOGS}/studies/{{name}}.log",
+        str(LAYOUT.log("studies/{name}")),
     benchmark:
-        f"{BENCHMARKS}/study/{{name}}.tsv",
+        str(LAYOUT.benchmark("study/{name}")),
     params:
-        experiment=EXP,
+        results=str(LAYOUT.root),
     threads: threads_of("study")
     resources:
         **resources_of("study"),
     shell:
-        "OMP_NUM_THREADS={threads} repscope study {wildcards.name} experiment={params.experiment} "
-        "out={output} > {log} 2>&1"
+        f"OMP_NUM_THREADS={{threads}} repscope study {{wildcards.name}} experiment={EXP} "
+        "results={params.results} out={output} > {log} 2>&1"
 
 
 # One job per study draws all its figures (matplotlib and seaborn are imported once).
@@ -44,24 +45,23 @@ for _name in experiment_studies(PLAN.cfg):
         name:
             f"figures_{_name}"
         input:
-            f"{ROOT}/studies/{_name}.parquet",
+            str(LAYOUT.study(_name)),
         output:
-            pdf=[f"{FIGURES}/{fig}.pdf" for fig in _figs],
-            png=[report(f"{FIGURES}/{fig}.png", caption="../report/studies.rst", category="Studies")
+            pdf=[str(LAYOUT.figure(fig, "pdf")) for fig in _figs],
+            png=[report(str(LAYOUT.figure(fig, "png")), caption="../report/studies.rst", category="Studies")
                  for fig in _figs],
         log:
-            f"{LOGS}/figures/{_name}.log",
+            str(LAYOUT.log(f"figures/{_name}")),
         benchmark:
-            f"{BENCHMARKS}/figures/{_name}.tsv",
+            str(LAYOUT.benchmark(f"figures/{_name}")),
         params:
             study=_name,
-            experiment=EXP,
-            out_dir=FIGURES,
+            out_dir=str(LAYOUT.figures),
         threads: threads_of("figure")
         resources:
             **resources_of("figure"),
         shell:
-            "repscope study-figures {params.study} experiment={params.experiment} in={input} "
+            f"repscope study-figures {{params.study}} experiment={EXP} in={{input}} "
             "out_dir={params.out_dir} > {log} 2>&1"
 
 

@@ -1,33 +1,35 @@
 """Training: one job per run.
 
-`repscope train` writes, every epoch, checkpoints/epoch_<e>.pt, the epoch's
-verified embeddings embeddings/epoch_<e>.npz (repscope.io.save_embeddings),
-checkpoints/last.pt and train_log.csv, and resumes from last.pt when
-restarted. Its declared outputs are config.yaml (rewritten first thing every
-time it starts) and the embeddings of the evaluated epochs. Snakemake deletes
-a job's declared outputs before (re)running it: the resumed job continues
-training from last.pt and recomputes the deleted embeddings from their epochs'
-weights (bit-identical on the CPU), so a killed run is resumed, not restarted,
-and a deleted embedding is restored."""
-
-EMBEDDINGS = [f"{RUN_DIR}/embeddings/epoch_{epoch}.npz" for epoch in PLAN.epochs]
+`repscope train` writes, every epoch, the run folder's checkpoints, the epoch's
+verified embeddings (repscope.io.save_embeddings), the resume state and the
+training log (repscope.layout.RunFolder), and resumes from the resume state
+when restarted. Its declared outputs are config.yaml (rewritten first thing
+every time it starts) and the embeddings of the evaluated epochs. Snakemake
+deletes a job's declared outputs before (re)running it: the resumed job
+continues training and recomputes the deleted embeddings from their epochs'
+weights (bit-identical on the CPU), so a killed run is resumed, not
+restarted, and a deleted embedding is restored."""
 
 
 rule train:
     output:
-        config=f"{RUN_DIR}/config.yaml",
-        embeddings=EMBEDDINGS,
+        config=str(RUN_FOLDER.config),
+        embeddings=[str(RUN_FOLDER.embedding(epoch)) for epoch in PLAN.epochs],
     log:
-        f"{RUN_DIR}/logs/train.log",
+        str(RUN_FOLDER.log("train")),
     benchmark:
-        f"{BENCHMARKS}/train/{RUN}.tsv",
+        str(LAYOUT.benchmark(f"train/{RUN}")),
+    params:
+        run_dir=str(RUN_FOLDER.dir),
     threads: threads_of("train")
     resources:
         **resources_of("train"),
     shell:
-        f"OMP_NUM_THREADS={{threads}} repscope train {SHELL_RUN_ARGS} out_dir={SHELL_RUN_DIR} > {{log}} 2>&1"
+        f"OMP_NUM_THREADS={{threads}} repscope train {RUN_ARGS} out_dir={{params.run_dir}} > {{log}} 2>&1"
 
 
 # The embedding cache is a product in its own right: requesting it makes a deleted
 # embedding be restored (and its run measured again) rather than silently skipped.
-TARGETS.extend(f"{PLAN.run_dir(run)}/embeddings/epoch_{epoch}.npz" for run in PLAN.runs for epoch in PLAN.epochs)
+# (One pattern formatted, not a path built per file: the paper grid has 67 000 of them.)
+EMBEDDING = str(LAYOUT.run("{run}").embedding("{epoch}"))
+TARGETS.extend(EMBEDDING.format(run=run.name, epoch=epoch) for run in PLAN.runs for epoch in PLAN.epochs)

@@ -6,12 +6,11 @@ every per-embedding measure computed here on each hooked layer (e.g. DSE, RankMe
 
 Settings: ``conf/layers/`` (``cfg.layers``). Where: an experiment's
 ``experiment.layerwise`` block lists the runs of its grid (by run name) and the
-epochs to measure. Output per (run, epoch): ``<run_dir>/layers/epoch_<e>.parquet``,
-tidy rows (layer, depth, metric, split, unit, t, value)."""
+epochs to measure. Output per (run, epoch): the run folder's ``layers`` file of that epoch
+(:mod:`repscope.layout`), tidy rows (layer, depth, metric, split, unit, t, value)."""
 from __future__ import annotations
 
 import numbers
-from pathlib import Path
 
 from ..pipeline.registry import LAYER
 from ..pipeline.registry import MEASURES as REGISTRY
@@ -21,10 +20,6 @@ from ..schema.groups import Layers
 
 MEASURES = tuple(in_scope(REGISTRY, LAYER))  # the built-in ones; metrics.custom adds its own
 COLUMNS = ["layer", "depth", "metric", "split", "unit", "t", "value"]
-
-
-def layers_path(run_dir, epoch: int) -> Path:
-    return Path(run_dir) / "layers" / f"epoch_{int(epoch)}.parquet"
 
 
 def validate_layers(lcfg, metrics=None) -> None:

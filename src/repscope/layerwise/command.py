@@ -15,7 +15,8 @@ def layers(argv) -> None:
     from tqdm.auto import tqdm
 
     from ..config import parse_command
-    from ..io import checkpoint_path, save_table
+    from ..io import save_table
+    from ..layout import RunFolder
     from ..pipeline.measure import measure_registry
     from ..training.context import RunContext
     from . import COLUMNS, validate_layers
@@ -31,7 +32,7 @@ def layers(argv) -> None:
         raise ValueError(f"epoch must be a non-negative integer; got {own['epoch']!r}")
     epoch, L = int(own["epoch"]), cfg.layers
     validate_layers(L, cfg.metrics)
-    ckpt = checkpoint_path(own["run_dir"], epoch)
+    ckpt = RunFolder(own["run_dir"]).checkpoint(epoch)
     if not ckpt.exists():
         raise ValueError(f"epoch={epoch}: no checkpoint {ckpt} (train the run first)")
     ctx = RunContext.build(cfg)

@@ -1,9 +1,9 @@
 """The per-epoch results of ``repscope measure``, kept between jobs.
 
 A run's measure job measures every evaluated epoch in one process; each
-epoch's rows are also kept in ``<run_dir>/metrics/epoch_<e>.parquet`` with a
-key: the embedding's checksum, the clusters of X, the metrics settings and the
-measuring code. A rerun (one deleted or recomputed embedding, a retried job)
+epoch's rows are also kept (the run's ``metrics/epoch_<e>.parquet``,
+:mod:`repscope.layout`) with a key: the embedding's checksum, the clusters of
+X, the metrics settings and the measuring code. A rerun (one deleted or recomputed embedding, a retried job)
 re-measures only the epochs whose key changed."""
 from __future__ import annotations
 
@@ -13,14 +13,11 @@ from pathlib import Path
 import numpy as np
 
 from ..io import array_checksum, save_rows
+from ..layout import kept_epoch
 
 KEY = b"repscope.measure_key"
 COLUMNS = ["layer", "metric", "t", "value", "stderr"]
 CODE = ("metrics", "spectral", "pipeline/measure.py", "pipeline/registry.py", "_validate.py")  # what computes the measures
-
-
-def cache_path(run_dir, epoch: int) -> Path:
-    return Path(run_dir) / "metrics" / f"epoch_{int(epoch)}.parquet"
 
 
 def code_digest(parts=CODE) -> str:
@@ -41,11 +38,11 @@ def measure_key(embedding_checksum: str, x_clusters: np.ndarray, settings: str, 
     return hashlib.sha256("\n".join(parts).encode()).hexdigest()
 
 
-def cached_rows(run_dir, epoch: int, key: str) -> list[dict] | None:
-    """The epoch's rows when its kept results have this key, else None."""
+def cached_rows(folder, epoch: int, key: str) -> list[dict] | None:
+    """The epoch's rows kept in ``folder`` when they have this key, else None."""
     import pyarrow.parquet as pq
 
-    path = cache_path(run_dir, epoch)
+    path = kept_epoch(folder, epoch)
     try:
         table = pq.read_table(path)
     except (FileNotFoundError, OSError, ValueError):  # absent or unreadable: measure again
@@ -55,5 +52,5 @@ def cached_rows(run_dir, epoch: int, key: str) -> list[dict] | None:
     return table.to_pylist()
 
 
-def keep_rows(run_dir, epoch: int, key: str, rows: list[dict]) -> None:
-    save_rows(rows, COLUMNS, cache_path(run_dir, epoch), metadata={KEY: key.encode()})
+def keep_rows(folder, epoch: int, key: str, rows: list[dict]) -> None:
+    save_rows(rows, COLUMNS, kept_epoch(folder, epoch), metadata={KEY: key.encode()})

@@ -11,6 +11,7 @@ import numpy as np
 
 from ..config import compose, split_args
 from ..io import save_config, save_npz, save_rows, save_table
+from ..layout import Run, RunFolder
 
 log = logging.getLogger(__name__)
 
@@ -67,55 +68,58 @@ def clusters(argv) -> None:
     save_npz(own["out"], clusters=np.asarray(labels, dtype=np.int64), sample_ids=ids)
 
 
-def _epochs(value: str) -> list[int]:
-    parts = value.split(",")
-    if not all(p.isdigit() for p in parts) or len(set(parts)) != len(parts):
-        raise ValueError(f"epochs must be a comma-separated list of distinct non-negative integers; "
-                         f"got {value!r}")
-    return [int(p) for p in parts]
+def _files(value: str, key: str) -> list[str]:
+    files = [f for f in value.split(",") if f]
+    if not files or len(set(files)) != len(files):
+        raise ValueError(f"{key} must be a comma-separated list of distinct files; got {value!r}")
+    return files
 
 
 def measure(argv) -> None:
-    """repscope measure <hydra overrides | metrics=<yaml>> run_dir=<run_dir> epochs=<e1,e2,...> clusters=<clusters.npz> out=<parquet>
+    """repscope measure <hydra overrides | metrics=<yaml>> embeddings=<epoch_<e>.npz,...> clusters=<clusters.npz> kept=<folder> spectra=<folder> out=<parquet>
 
     Every measure of ``metrics.measures`` on every layer (``metrics.layers``) of
-    ``<run_dir>/embeddings/epoch_<e>.npz`` for each of ``epochs``, each file
-    checked first (:func:`repscope.io.load_embeddings`): tidy rows epoch,
-    layer, metric, t, value, stderr. The settings are the composed ``metrics`` config,
-    or the file ``metrics=`` (as ``repscope config section=metrics`` writes it).
-    Each epoch's rows are kept (:mod:`repscope.pipeline.cache`), so a rerun
-    measures only the epochs whose embedding, clusters, settings or code changed,
-    and so are its exact spectra (:mod:`repscope.pipeline.spectra`), so a new
-    ``metrics.t`` takes DSE and DSMI from them without an eigendecomposition."""
+    each of a run's ``embeddings`` (files of one run folder), each file checked
+    first (:func:`repscope.io.load_embeddings`): tidy rows epoch, layer, metric,
+    t, value, stderr. The settings are the composed ``metrics`` config, or the
+    file ``metrics=`` (as ``repscope config section=metrics`` writes it). Each
+    epoch's rows are kept in the folder ``kept`` (:mod:`repscope.pipeline.cache`),
+    so a rerun measures only the epochs whose embedding, clusters, settings or
+    code changed, and so are its exact spectra in the folder ``spectra``
+    (:mod:`repscope.pipeline.spectra`), so a new ``metrics.t`` takes DSE and DSMI
+    from them without an eigendecomposition."""
     from omegaconf import OmegaConf
 
     from ..device import resolve_device
-    from ..io import embedding_path, load_embeddings
+    from ..io import load_embeddings
     from .cache import COLUMNS, cached_rows, code_digest, keep_rows, measure_key
     from .measure import measure_layer, select_layers
     from .registry import ACCURACY_LAYER
     from .spectra import CODE as SPECTRA_CODE
     from .spectra import SpectraStore, spectra_key
 
-    own, overrides = _args(argv, ("run_dir", "epochs", "clusters", "out"), measure.__doc__.splitlines()[0],
+    own, overrides = _args(argv, ("embeddings", "clusters", "kept", "spectra", "out"), measure.__doc__.splitlines()[0],
                            optional=("metrics",))
     m = _metrics_settings(own, overrides)
-    epochs = _epochs(own["epochs"])
+    files = _files(own["embeddings"], "embeddings")
+    if len({RunFolder.of_embedding(f)[0] for f in files}) > 1:
+        raise ValueError(f"embeddings must be files of one run folder; got {files}")
     with np.load(own["clusters"], allow_pickle=False) as f:
         x_clusters, x_ids = f["clusters"], f["sample_ids"]
     settings, code, device = OmegaConf.to_yaml(m, resolve=True), code_digest(), None
     spectra_code = code_digest(SPECTRA_CODE)
     rows = []
-    for epoch in epochs:
-        emb = load_embeddings(embedding_path(own["run_dir"], epoch))
+    for path in files:
+        emb = load_embeddings(path)
+        epoch = emb.epoch
         if not np.array_equal(x_ids, emb.sample_ids):
             raise ValueError(f"clusters={own['clusters']} belong to other samples than the embedding of "
                              f"epoch {epoch} (sample_ids differ): rebuild the dataset's inputs and clusters")
         key = measure_key(emb.checksum, x_clusters, settings, code)
-        found = cached_rows(own["run_dir"], epoch, key)
+        found = cached_rows(own["kept"], epoch, key)
         if found is None:
             device = device or resolve_device(m.device, "metrics.device", m.backend)
-            kept = SpectraStore(own["run_dir"], epoch, spectra_key(emb.checksum, x_clusters, m, device, spectra_code))
+            kept = SpectraStore(own["spectra"], epoch, spectra_key(emb.checksum, x_clusters, m, device, spectra_code))
             found = []
             for layer in select_layers(emb.layers, m):
                 found += [{"layer": layer, **r} for r in measure_layer(
@@ -124,7 +128,7 @@ def measure(argv) -> None:
             if "accuracy" in m.measures:
                 found.append({"layer": ACCURACY_LAYER, "metric": "accuracy", "t": np.nan,
                               "value": emb.accuracy, "stderr": 0.0})
-            keep_rows(own["run_dir"], epoch, key, found)
+            keep_rows(own["kept"], epoch, key, found)
             log.info("epoch %d: measured %d layers", epoch, len(emb.layers))
         else:
             log.info("epoch %d: unchanged, results kept from an earlier job", epoch)
@@ -133,26 +137,24 @@ def measure(argv) -> None:
 
 
 def aggregate(argv) -> None:
-    """repscope aggregate experiment=<name> out=<metrics.parquet>
+    """repscope aggregate in=<runs/<run>/metrics.parquet,...> out=<metrics.parquet> csv=<metrics.csv> correlations=<csv>
 
     The experiment's tidy table (run, dataset, model, method, seed, epoch, layer,
-    metric, t, value) as <out> and the same .csv beside it, plus
-    correlations.csv (each measure against accuracy) in the same folder."""
+    metric, t, value, stderr) from the runs' tables, as <out> and <csv>, and the
+    correlations of each measure with accuracy. A run's dataset, model, method
+    and seed come from its folder's name (:mod:`repscope.layout`)."""
     import pandas as pd
     from tqdm.auto import tqdm
 
     from .aggregate import correlations, tidy
-    from .plan import load_plan
-
-    own, _ = _args(argv, ("experiment", "out"), aggregate.__doc__.splitlines()[0])
-    plan = load_plan(own["experiment"])
-    table = tidy([(run, pd.read_parquet(plan.metrics_path(run)))
-                  for run in tqdm(plan.runs, desc="aggregate", unit="run")])
-    out = Path(own["out"])
-    save_table(table, out)
-    save_table(table, out.with_suffix(".csv"))
-    save_table(correlations(table), out.parent / "correlations.csv")
-    log.info("%d rows from %d runs x %d epochs", len(table), len(plan.runs), len(plan.epochs))
+    own, _ = _args(argv, ("in", "out", "csv", "correlations"), aggregate.__doc__.splitlines()[0])
+    files = _files(own["in"], "in")
+    table = tidy([(Run.from_name(RunFolder.of_metrics(f).dir.name), pd.read_parquet(f))
+                  for f in tqdm(files, desc="aggregate", unit="run")])
+    save_table(table, own["out"])
+    save_table(table, own["csv"])
+    save_table(correlations(table), own["correlations"])
+    log.info("%d rows from %d runs x %d epochs", len(table), len(files), table.epoch.nunique())
 
 
 def study_figures(argv) -> None:

@@ -6,27 +6,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cached_property
-from pathlib import Path
 
 from ..config import choices, compose
+from ..layout import Layout, Run
 from ..schema.experiment import check_names, validate_experiment
 from .measure import SPECTRAL
 
 SNAKEMAKE_CONFIG = {"experiment": "quick", "check_data": True}  # `snakemake --config` keys and their defaults
-
-
-@dataclass(frozen=True)
-class Run:
-    """One training run of the grid; ``name`` is its folder under runs/."""
-
-    dataset: str
-    model: str
-    method: str
-    seed: int
-
-    @property
-    def name(self) -> str:
-        return f"{self.dataset}-{self.model}-{self.method}-s{self.seed}"
 
 
 @dataclass(frozen=True)
@@ -51,15 +37,9 @@ class Plan:
     epochs: tuple
 
     @property
-    def root(self) -> Path:
-        return Path("results") / self.experiment
-
-    def run_dir(self, run: Run) -> Path:
-        return self.root / "runs" / run.name
-
-    def metrics_path(self, run: Run) -> Path:
-        """The run's measures at every evaluated epoch (``repscope measure``)."""
-        return self.run_dir(run) / "metrics.parquet"
+    def layout(self) -> Layout:
+        """Where the experiment's files land (``paths.results``/<experiment>)."""
+        return Layout.of(self.cfg)
 
     @cached_property
     def figures(self) -> dict[str, Figure]:

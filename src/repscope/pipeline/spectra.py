@@ -2,8 +2,8 @@
 
 DSE and DSMI at any diffusion time t come from the same exact spectra (one per
 block: each class and random subset of DSMI, all of Z for DSE), which cost an
-eigendecomposition each. The measure job keeps them per epoch in
-``<run_dir>/spectra/epoch_<e>.npz`` under a key of everything that decides them
+eigendecomposition each. The measure job keeps them per epoch in a folder (the
+run's ``spectra``, :mod:`repscope.layout`) under a key of everything that decides them
 but t — the embedding's checksum, the clusters of X, the spectral settings
 (bandwidth, knn_k, repetitions, seed, sampling, max_n, backend, dtype, device,
 solver), the spectral measures asked for and the code — so a new ``metrics.t``
@@ -18,21 +18,17 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-from pathlib import Path
 from types import SimpleNamespace
 
 import numpy as np
 
 from ..io import DamagedFileError, array_checksum, read_npz, save_npz
+from ..layout import kept_spectra
 from .registry import SPECTRAL
 
 log = logging.getLogger(__name__)
 SETTINGS = ("sigma", "knn_k", "n_repetitions", "seed", "sampling", "max_n", "backend", "dtype")
 CODE = ("spectral", "metrics/dsmi.py", "metrics/sampling.py", "_validate.py")  # what computes the spectra
-
-
-def spectra_path(run_dir, epoch: int) -> Path:
-    return Path(run_dir) / "spectra" / f"epoch_{int(epoch)}.npz"
 
 
 def spectra_key(embedding_checksum: str, x_clusters: np.ndarray, m, device: str, code: str) -> str:
@@ -53,8 +49,8 @@ class SpectraStore:
     them; :meth:`save` writes the file when anything was put (atomically, with the
     checksum of its arrays)."""
 
-    def __init__(self, run_dir, epoch: int, key: str):
-        self.path, self.key, self.changed = spectra_path(run_dir, epoch), key, False
+    def __init__(self, folder, epoch: int, key: str):
+        self.path, self.key, self.changed = kept_spectra(folder, epoch), key, False
         self.layers = self._read()
 
     def _read(self) -> dict[str, list[np.ndarray]]:

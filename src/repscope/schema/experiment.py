@@ -11,7 +11,7 @@ from omegaconf import DictConfig, ListConfig, OmegaConf, open_dict
 
 from ..config import choices, load_option
 from .fields import check
-from .groups import Dataset, Method, Model, Train, check_run, missing_files
+from .groups import Dataset, Method, Model, Paths, Train, check_run, missing_files
 
 GRID_GROUPS = ("dataset", "model", "method")
 SCHEMAS = {"dataset": Dataset, "model": Model, "method": Method}
@@ -203,7 +203,8 @@ def validate_experiment(cfg, experiment: str, run, overrides=(), check_data: boo
 
     if cfg.experiment.get("name") != experiment:
         raise ValueError(f"experiment.name must equal the experiment's file name {experiment!r} "
-                         f"(results land in results/<name>/); got {cfg.experiment.get('name')!r}")
+                         f"(results land in <paths.results>/<name>/); got {cfg.experiment.get('name')!r}")
+    check(cfg.get("paths"), Paths, "paths")
     runs = grid(cfg.experiment, run)
     check_run(cfg, only=("seed", "train"))  # the grid's datasets, models and methods: below
     _grid_options(cfg, experiment, runs, overrides, check_data)

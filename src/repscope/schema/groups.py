@@ -246,6 +246,13 @@ class Layers:
 
 
 @dataclass
+class Paths:
+    """``conf/paths/``: where files land (:mod:`repscope.layout`)."""
+
+    results: str = text()
+
+
+@dataclass
 class Run:
     """What one training job composes (``repscope train``, ``embed``, …)."""
 

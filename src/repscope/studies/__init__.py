@@ -2,11 +2,11 @@
 {figname: draw(df) -> Figure}``) and one config ``conf/study/<name>.yaml``
 (``name``, parameters at paper size, ``figures``). A study that reads files of
 the experiment (the aggregated metrics table) says which with
-``needs(cfg.study) -> [paths under results/<experiment>]``; one that checks its settings
-beyond their kinds has ``check(cfg.study)`` (both run when the workflow is planned,
-:mod:`repscope.schema.experiment`). An experiment lists its studies, with size overrides, in
-``experiment.studies``. This module answers the questions the command and the
-Snakemake rules ask: which studies and figures exist, which files a study
+``needs(cfg.study) -> [paths]`` (:mod:`repscope.layout` under ``study.results_dir``); one
+that checks its settings beyond their kinds has ``check(cfg.study)`` (both run when the
+workflow is planned, :mod:`repscope.schema.experiment`). An experiment lists its studies,
+with size overrides, in ``experiment.studies``. This module answers the questions the
+command and the Snakemake rules ask: which studies and figures exist, which files a study
 needs, which targets an experiment has."""
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ import importlib
 from omegaconf import DictConfig, OmegaConf, open_dict
 
 from ..config import CONF_DIR, choices, compose, load_option
+from ..layout import Layout
 
 
 def _study_yaml(name: str) -> DictConfig:
@@ -45,11 +46,11 @@ def figure_study(figname: str) -> str:
 
 
 def study_needs(name: str, exp: str) -> list[str]:
-    """Files under results/<exp> the study reads in experiment ``exp``."""
+    """Files of experiment ``exp`` the study reads."""
     needs = getattr(load_study(name), "needs", None)
     if needs is None:
         return []
-    return [f"results/{exp}/{p}" for p in needs(study_config(name, [f"experiment={exp}"]).study)]
+    return [str(p) for p in needs(study_config(name, [f"experiment={exp}"]).study)]
 
 
 def experiment_studies(cfg) -> list[str]:
@@ -74,11 +75,10 @@ def drawn_figures(name: str, exp: str) -> list[str]:
 
 def study_targets(cfg, exp: str) -> list[str]:
     """Every output of the experiment's studies: tables and figures (pdf, png)."""
-    out = []
+    layout, out = Layout.at(cfg.paths.results, exp), []
     for name in experiment_studies(cfg):
-        out.append(f"results/{exp}/studies/{name}.parquet")
-        out += [f"results/{exp}/figures/{fig}.{ext}" for fig in drawn_figures(name, exp)
-                for ext in ("pdf", "png")]
+        out.append(str(layout.study(name)))
+        out += [str(layout.figure(fig, ext)) for fig in drawn_figures(name, exp) for ext in ("pdf", "png")]
     return out
 
 
@@ -92,9 +92,10 @@ def study_config(name: str, overrides=(), results_dir=None) -> DictConfig:
     """The config composed with the overrides, ``study`` = conf/study/<name>.yaml
     (as ``+study=<name>`` composes it), the experiment's ``studies.<name>`` block
     merged onto it, then the ``study.*`` overrides (``~study.*`` deletes) on top (so
-    the command line wins over the experiment); ``study.results_dir`` is where the study finds the
-    files it needs. The rest is composed once per overrides (the workflow asks
-    for every study of one experiment when it is planned)."""
+    the command line wins over the experiment); ``study.results_dir`` is where the study
+    finds the files it needs (default: the experiment's results folder,
+    :class:`repscope.layout.Layout`). The rest is composed once per overrides (the
+    workflow asks for every study of one experiment when it is planned)."""
     mine = [o.lstrip("+") for o in overrides if o.lstrip("+").startswith("study.")]
     gone = [o[len("~study."):] for o in overrides if o.startswith("~study.")]  # deletions
     rest = tuple(o for o in overrides if o.lstrip("+") not in mine and not o.startswith("~study."))
@@ -117,7 +118,7 @@ def study_config(name: str, overrides=(), results_dir=None) -> DictConfig:
     OmegaConf.set_struct(merged, None)  # struct as the composed config (open_dict opens both)
     with open_dict(cfg):
         cfg.study = merged
-        cfg.study.results_dir = None if results_dir is None else str(results_dir)
+        cfg.study.results_dir = str(Layout.of(cfg).root if results_dir is None else results_dir)
     return cfg
 
 

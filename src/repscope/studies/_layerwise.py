@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..layerwise import layers_path, layerwise_selection
+from ..layerwise import layerwise_selection
+from ..layout import Layout
 
 
 def _selection(s):
@@ -18,15 +19,15 @@ def _selection(s):
     return runs, epochs
 
 
-def needs(s) -> list[str]:
-    """The layer tables under results/<experiment> (empty without a layerwise block)."""
+def needs(s) -> list[Path]:
+    """The experiment's layer tables (empty without a layerwise block)."""
     if s.layerwise is None:
         return []
-    return [_relative(run, e) for run, e in _pairs(s)]
+    return [_table(s, run, e) for run, e in _pairs(s)]
 
 
-def _relative(run, epoch) -> str:
-    return str(layers_path(Path("runs") / run, epoch))
+def _table(s, run, epoch) -> Path:
+    return Layout(s.results_dir).run(run).layers(epoch)
 
 
 def _pairs(s):
@@ -42,7 +43,7 @@ def read_layers(s, metrics) -> pd.DataFrame:
                          "(repscope study passes it; or give results=<results/EXP>)")
     parts = []
     for run, epoch in _pairs(s):
-        path = Path(s.results_dir) / _relative(run, epoch)
+        path = _table(s, run, epoch)
         if not path.exists():
             raise ValueError(f"the layer table {str(path)!r} does not exist; run the experiment's "
                              "layers rule first")

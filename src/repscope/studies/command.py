@@ -3,8 +3,8 @@
 
 Hydra overrides (``experiment=quick``, ``study.n_points=200``, …) pass through;
 ``out=``, ``in=`` and ``results=`` are this command's own keys. ``results``
-(where a study finds the files it needs) defaults to the folder two levels
-above ``out`` (``results/<exp>/studies/x.parquet`` -> ``results/<exp>``)."""
+(where a study finds the files it needs) defaults to the experiment's results
+folder (:class:`repscope.layout.Layout`)."""
 from __future__ import annotations
 
 import logging
@@ -38,7 +38,7 @@ def study(argv) -> int:
     (name,), own, overrides = _parse(argv, 1, usage, ["out"])
     out = Path(own["out"])
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
-    cfg = study_config(name, overrides, own.get("results", out.parent.parent))
+    cfg = study_config(name, overrides, own.get("results"))
     check_study(name, cfg.study)
     start = time.perf_counter()
     df = load_study(name).run(cfg)

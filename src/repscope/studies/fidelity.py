@@ -14,7 +14,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ..config import CONF_DIR, split_args
+from ..config import CONF_DIR, compose, split_args
+from ..layout import Layout
 from ._common import evenly
 
 PAPER = ("Liao et al., *Assessing neural network representations during training using "
@@ -271,7 +272,7 @@ def record(results_dir, experiment) -> str:
              f"({REPO}). \"difference\" is repscope − published where the paper gives a number.\n",
              SETUP]
     for name, checks in CHECKS.items():
-        path = Path(results_dir) / "studies" / f"{name}.parquet"
+        path = Layout(results_dir).study(name)
         parts.append(f"## {TITLES[name]}\n")
         if not path.exists():
             parts.append(f"No table at `{path}`: run `snakemake --cores 2 --config "
@@ -295,7 +296,7 @@ def main(argv) -> int:
     if exp is None or len(rest) != 1:
         raise SystemExit("usage: repscope fidelity experiment=<name> [results=<dir>] [out=<file.md>]")
     out = Path(own.get("out", CONF_DIR.parent / "docs" / "fidelity.md"))
-    text = record(own.get("results", f"results/{exp}"), exp)
+    text = record(own.get("results") or Layout.of(compose([f"experiment={exp}"])).root, exp)
     with atomic_path(out) as tmp:
         tmp.write_text(text)
     print(f"fidelity record -> {out}")

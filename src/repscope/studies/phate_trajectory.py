@@ -9,7 +9,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ..io import embedding_path, load_embeddings
+from ..io import load_embeddings
+from ..layout import Layout
 
 
 def check(s) -> None:
@@ -27,17 +28,17 @@ def check(s) -> None:
                          f"{s.n_points!r}, {s.knn!r}")
 
 
-def needs(s) -> list[str]:
-    """The embedding files of the listed runs and epochs, under results/<experiment> (a wrong
-    run name is a file no rule makes)."""
-    return [str(embedding_path(Path("runs") / run, e)) for run in s.runs for e in s.epochs]
+def needs(s) -> list[Path]:
+    """The embedding files of the listed runs and epochs of the experiment (a wrong run name
+    is a file no rule makes)."""
+    return [Layout(s.results_dir).run(run).embedding(e) for run in s.runs for e in s.epochs]
 
 
 def _points(s, run, epoch):
     if s.results_dir is None:
         raise ValueError("study.results_dir is needed to find the embeddings "
                          "(repscope study passes it; or give results=<results/EXP>)")
-    emb = load_embeddings(Path(s.results_dir) / embedding_path(Path("runs") / run, epoch))
+    emb = load_embeddings(Layout(s.results_dir).run(run).embedding(epoch))
     if s.layer not in emb.layers:
         raise ValueError(f"study.layer={s.layer!r} is not cached for run {run}; it has "
                          f"{list(emb.layers)}")

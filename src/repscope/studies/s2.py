@@ -13,15 +13,13 @@ import pandas as pd
 from omegaconf import OmegaConf, open_dict
 
 from ..config import compose
+from ..layout import Layout
 from ..metrics import diffusion_spectral_entropy
 from ._common import grid, line_grid
 
 log = logging.getLogger(__name__)
-TABLE = "tables/metrics.parquet"
-
-
-def needs(s) -> list[str]:
-    return [TABLE] if s.training.models else []
+def needs(s) -> list[Path]:
+    return [Layout(s.results_dir).table] if s.training.models else []
 
 
 def drawn(s) -> list[str]:
@@ -58,7 +56,7 @@ def _training(s) -> pd.DataFrame:
     tr = s.training
     if not tr.models:
         return pd.DataFrame()
-    path = Path(s.results_dir or ".") / TABLE
+    path = Layout(s.results_dir or ".").table
     if not path.exists():
         raise ValueError(f"study.training.models is set but {str(path)!r} does not exist; run "
                          "the experiment's aggregate rule first, or set study.training.models={}")

@@ -24,22 +24,20 @@ from omegaconf import OmegaConf
 from scipy import stats
 
 from .._validate import check_choice
+from ..layout import Layout
 
 log = logging.getLogger(__name__)
 SOURCES = ("pipeline", "timm")
-TABLE = "tables/metrics.parquet"
-
-
-def needs(s) -> list[str]:
-    """Files under results/<experiment> this study reads."""
-    return [TABLE] if s.source == "pipeline" else []
+def needs(s) -> list[Path]:
+    """Files of the experiment this study reads."""
+    return [Layout(s.results_dir).table] if s.source == "pipeline" else []
 
 
 def _pipeline_points(s) -> pd.DataFrame:
     if s.results_dir is None:
         raise ValueError("study.results_dir is needed to find the aggregated metrics table "
                          "(repscope study passes it; or give results=<results/EXP>)")
-    path = Path(s.results_dir) / TABLE
+    path = Layout(s.results_dir).table
     if not path.exists():
         raise ValueError(f"the aggregated metrics table {str(path)!r} does not exist; "
                          "run the experiment's aggregate rule first")

@@ -153,15 +153,16 @@ def insert(text: str, generated: str, path) -> str:
 
 def main(argv) -> int:
     """Render the table into the README (or ``out``)."""
-    from ..config import CONF_DIR
+    from ..config import CONF_DIR, compose
     from ..io import atomic_path
+    from ..layout import Layout
 
     own, rest = split_args(argv, OWN_KEYS)
     exp = dict(a.split("=", 1) for a in rest if a.startswith("experiment=")).get("experiment")
     if exp is None or len(rest) != 1:
         raise SystemExit("usage: repscope trust-table experiment=<name> [results=<dir>] "
                          "[out=<file.md>]")
-    source = Path(own.get("results", f"results/{exp}")) / "studies" / "mi_ground_truth.parquet"
+    source = Layout(own.get("results") or Layout.of(compose([f"experiment={exp}"])).root).study("mi_ground_truth")
     if not source.exists():
         raise SystemExit(f"no ground-truth table at {source}: run `snakemake --cores 2 --config "
                          f"experiment={exp}` first")

@@ -5,7 +5,8 @@ from __future__ import annotations
 import logging
 
 from ..config import parse_command
-from ..io import checkpoint_path, save_embeddings, save_npz
+from ..io import save_embeddings, save_npz
+from ..layout import RunFolder
 
 
 def _required(own: dict, key: str, usage: str) -> str:
@@ -37,16 +38,17 @@ def embed(argv) -> None:
 
     cfg, own = parse_command(argv, {"out_dir", "epoch"})
     run_dir, which = _required(own, "out_dir", embed.__doc__), _required(own, "epoch", embed.__doc__)
+    folder = RunFolder(run_dir)
     if which == "all":
-        epochs = [e for e in range(cfg.train.epochs + 1) if checkpoint_path(run_dir, e).exists()]
+        epochs = [e for e in range(cfg.train.epochs + 1) if folder.checkpoint(e).exists()]
     elif all(part.isdigit() for part in which.split(",")):
         epochs = [int(part) for part in which.split(",")]
     else:
         raise ValueError(f"epoch must be a non-negative integer, a comma-separated list of them, or 'all'; "
                          f"got {which!r}")
-    missing = [e for e in epochs if not checkpoint_path(run_dir, e).exists()]
+    missing = [e for e in epochs if not folder.checkpoint(e).exists()]
     if missing:
-        raise ValueError(f"epoch={which}: no checkpoint for epoch(s) {missing} in {run_dir}/checkpoints "
+        raise ValueError(f"epoch={which}: no checkpoint for epoch(s) {missing} in {folder.checkpoints} "
                          f"(train the run first)")
     ctx = RunContext.build(cfg)
     for e in tqdm(epochs, desc=f"embed {run_dir}", unit="epoch"):

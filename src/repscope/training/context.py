@@ -12,7 +12,8 @@ import torch
 
 from ..data import Dataset, Pipeline, eval_indices, load_dataset, stratified_subset
 from ..device import resolve_device
-from ..io import checkpoint_path, load_checkpoint
+from ..io import load_checkpoint
+from ..layout import RunFolder
 from ..models import Network, activations, build_network, layer_names
 from ..models.activations import batches
 
@@ -79,9 +80,9 @@ class RunContext:
                                  self.cfg.dataset.eval_seed, "method.probe_n")
 
     def load_weights(self, run_dir, epoch) -> None:
-        """The network's weights from ``checkpoints/epoch_<e>.pt`` of ``run_dir``
-        (checked: a damaged file raises naming it)."""
-        self.net.load_state_dict(load_checkpoint(checkpoint_path(run_dir, epoch), self.device)["model"])
+        """The network's weights from ``run_dir``'s checkpoint of ``epoch`` (checked: a damaged
+        file raises naming it)."""
+        self.net.load_state_dict(load_checkpoint(RunFolder(run_dir).checkpoint(epoch), self.device)["model"])
 
     @contextlib.contextmanager
     def kept_weights(self):

@@ -15,8 +15,8 @@ import torch
 from omegaconf import OmegaConf
 from tqdm.auto import tqdm
 
-from ..io import (checkpoint_path, embedding_path, load_checkpoint, save_config, save_embeddings,
-                  save_table, save_torch)
+from ..io import load_checkpoint, save_config, save_embeddings, save_table, save_torch
+from ..layout import RunFolder
 from .context import RunContext, training_labels
 from .embedding import embed
 from .objectives import cross_entropy, simclr_loss
@@ -37,7 +37,7 @@ class Trainer:
     CPU generator behind shuffling and augmentation, and the log so far."""
 
     def __init__(self, cfg, run_dir):
-        self.cfg, self.run_dir = cfg, Path(run_dir)
+        self.cfg, self.run_dir, self.folder = cfg, Path(run_dir), RunFolder(run_dir)
         self.ctx = ctx = RunContext.build(cfg)
         tc, self.simclr = cfg.train, cfg.method.name == "simclr"
         self.y_train = training_labels(cfg, ctx.dataset).to(ctx.device)
@@ -122,30 +122,30 @@ class Trainer:
         """Write the files of the epoch just finished (row=None: epoch 0)."""
         e, tc = self.epoch, self.cfg.train
         if e % tc.checkpoint_every == 0 or e == tc.epochs:
-            save_torch({"model": self.ctx.net.state_dict(), "epoch": e}, checkpoint_path(self.run_dir, e))
+            save_torch({"model": self.ctx.net.state_dict(), "epoch": e}, self.folder.checkpoint(e))
         seconds = self.write_embeddings(e) if tc.embed else 0.0
         if row is not None:
             self.log.append({**row, "embed_seconds": seconds})
-        save_torch(self.state(), checkpoint_path(self.run_dir, "last"))
+        save_torch(self.state(), self.folder.last)
         self.write_log()
 
     def write_log(self) -> None:
         """train_log.csv from the log kept in last.pt (header only at epoch 0)."""
         import pandas as pd
 
-        save_table(pd.DataFrame(self.log, columns=LOG_COLUMNS), self.run_dir / "train_log.csv")
+        save_table(pd.DataFrame(self.log, columns=LOG_COLUMNS), self.folder.train_log)
 
     def fill_missing_embeddings(self) -> None:
         """Recreate deleted embedding files from their epoch checkpoints
         (bit-identical on the CPU: same weights, same forward pass)."""
         with self.ctx.kept_weights():
             for e in range(self.cfg.train.epochs + 1):
-                if not embedding_path(self.run_dir, e).exists() and checkpoint_path(self.run_dir, e).exists():
+                if not self.folder.embedding(e).exists() and self.folder.checkpoint(e).exists():
                     self.ctx.load_weights(self.run_dir, e)
                     self.write_embeddings(e)
 
     def run(self) -> None:
-        last = checkpoint_path(self.run_dir, "last")
+        last = self.folder.last
         state = None
         if last.exists():
             state = load_checkpoint(last, self.ctx.device, hint="delete it (or the whole run folder) to train "
@@ -153,7 +153,7 @@ class Trainer:
             if not check_resume(self.cfg, state, self.run_dir):
                 log.info("config changed: %s starts over (train.on_config_change=restart)", self.run_dir)
                 state = None
-        save_config(self.cfg, self.run_dir / "config.yaml")
+        save_config(self.cfg, self.folder.config)
         if state is not None:
             self.load_state(state)
             log.info("resuming %s after epoch %d", self.run_dir, self.epoch)
@@ -166,7 +166,7 @@ class Trainer:
                 self.finish_epoch(row)
                 bar.set_postfix(loss=f"{row['train_loss']:.3f}", acc=f"{row['train_acc']:.3f}")
                 bar.update()
-        if not (self.run_dir / "train_log.csv").exists():  # a workflow may have removed it
+        if not (self.folder.train_log).exists():  # a workflow may have removed it
             self.write_log()
         if self.cfg.train.embed:
             self.fill_missing_embeddings()

@@ -9,9 +9,10 @@ the old run and train from the start."""
 from __future__ import annotations
 
 import shutil
-from pathlib import Path
 
 from omegaconf import OmegaConf
+
+from ..layout import RunFolder
 
 SECTIONS = ("seed", "dataset", "model", "method", "train")
 # keys that do not change any number a run produces
@@ -41,7 +42,7 @@ def stored_config(state: dict, run_dir) -> dict | None:
     run written before it was stored there, from its ``config.yaml``."""
     if "config" in state:
         return state["config"]
-    path = Path(run_dir) / "config.yaml"
+    path = RunFolder(run_dir).config
     return result_config(OmegaConf.load(path)) if path.exists() else None
 
 
@@ -57,10 +58,10 @@ def check_resume(cfg, state: dict, run_dir) -> bool:
     if not changed:
         return True
     if cfg.train.get("on_config_change", "refuse") == "restart":
-        run_dir = Path(run_dir)
-        for sub in ("checkpoints", "embeddings"):
-            shutil.rmtree(run_dir / sub, ignore_errors=True)
-        (run_dir / "train_log.csv").unlink(missing_ok=True)
+        folder = RunFolder(run_dir)
+        for sub in (folder.checkpoints, folder.embeddings):
+            shutil.rmtree(sub, ignore_errors=True)
+        folder.train_log.unlink(missing_ok=True)
         return False
     details = ", ".join(f"{k}: {old.get(k, '<absent>')!r} -> {v!r}" for k, v in
                         ((k, result_config(cfg).get(k, "<absent>")) for k in changed))
