@@ -277,8 +277,10 @@ def test_a_measure_registered_once_is_measured_by_both_jobs(trained, tmp_path, m
     rankme = df[(df.metric == "RankMe") & (df.layer == "penultimate")].value.item()
     assert rankme == pytest.approx(effective_rank(z), rel=1e-6)
     measured = tmp_path / "metrics.parquet"
-    assert main(["measure", *TINY, *custom, "metrics.measures=[NORM]", f"run_dir={run_dir}", "epochs=1",
-                 f"clusters={clusters}", f"out={measured}"]) == 0
+    folder = RunFolder(run_dir)
+    assert main(["measure", *TINY, *custom, "metrics.measures=[NORM]", f"embeddings={folder.embedding(1)}",
+                 f"kept={tmp_path / 'kept'}", f"spectra={tmp_path / 'spectra'}", f"clusters={clusters}",
+                 f"out={measured}"]) == 0
     rows = pd.read_parquet(measured).set_index("layer").value
     assert set(rows.index) == set(emb.layers) and rows["penultimate"] == norm["penultimate"]
     with pytest.raises(ValueError, match=r"layers\.measures: unknown measure\(s\) \['accuracy'\]"):

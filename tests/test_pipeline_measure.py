@@ -206,9 +206,10 @@ def test_one_registry_lists_each_measure_where_its_scope_allows(tmp_path, monkey
     assert all(MEASURES[n].layer_rows is not None for n in LAYER_MEASURES if n not in per_embedding)
     with pytest.raises(ValueError, match=r"metrics\.measures: unknown measure\(s\) \['DIB'\]"):
         validate_metrics(_metrics(measures=["DSE", "DIB"]))
-    (tmp_path / "my_norms.py").write_text("def norm(Z, labels, x_clusters):\n    return 1.0\n")
+    # a module name of its own: another test imports a my_norms module without `norm`
+    (tmp_path / "scope_norms.py").write_text("def norm(Z, labels, x_clusters):\n    return 1.0\n")
     monkeypatch.syspath_prepend(str(tmp_path))
-    m = _metrics(custom={"NORM": "my_norms:norm"}, measures=["NORM"])
+    m = _metrics(custom={"NORM": "scope_norms:norm"}, measures=["NORM"])
     validate_metrics(m)
     lcfg = compose(["layers.measures=[NORM,DIB]"]).layers
     validate_layers(lcfg, m)  # a custom measure has both scopes
