@@ -141,7 +141,7 @@ def test_critic_pairs_scored_against_distinct_rows_equal_every_pair():
     N x N matrix as scoring every pair (one-hot labels and a continuous reference alike)."""
     import torch
 
-    from repscope.metrics.neural import _critic
+    from repscope.metrics.variational import _critic
 
     gen = torch.Generator().manual_seed(0)
     z = torch.randn(12, 5, generator=gen)

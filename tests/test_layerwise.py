@@ -10,7 +10,7 @@ from repscope.config import compose, validate
 from repscope.io import load_embeddings, save_npz
 from repscope.layerwise import layerwise_selection
 from repscope.layerwise.compute import nc1_rows
-from repscope.layout import RunFolder
+from repscope.layout import Layout, RunFolder
 from repscope.metrics.nc1 import nc1
 from repscope.models import build_network, forward_layers
 from repscope.models.activations import decoder_after, hooked_layers
@@ -196,7 +196,7 @@ def test_layerwise_studies_and_figures(trained, name, tmp_path):
     root, _ = trained
     cfg = study_config(name, [*TINY, *LAYERWISE], results_dir=root)
     module = load_study(name)
-    assert module.needs(cfg.study) == [f"runs/{RUN}/layers/epoch_{e}.parquet" for e in (0, 1)]
+    assert module.needs(cfg.study) == [Layout(root).run(RUN).layers(e) for e in (0, 1)]
     df = module.run(cfg)
     assert set(df.epoch) == {0, 1} and set(df.run) == {RUN}
     for figname, draw in module.FIGURES.items():
