@@ -149,6 +149,22 @@ def test_t5_times_every_estimator_and_dsmi_sees_the_labels():
     assert d[0.0] > 0.3 and abs(d[1.0]) < 0.1
 
 
+def test_t5_blob_sets_measured_by_two_processes_give_the_rows_of_one():
+    """study.workers: every blob set (cell) draws its points, noise and seeds from its own
+    generator and the costliest cells go first, yet the rows come back in the order and with
+    the values of one process."""
+    import pandas as pd
+
+    overrides = ["study.n_points=60", "study.dims=[5,40,10]", "study.corruption_dims=[5]",
+                 "study.n_corruptions=2", "study.repetitions=2", "study.noise=[0.01,0.5]",
+                 "~study.estimators.MINE", "~study.estimators.MINE_held_out", "~study.estimators.InfoNCE",
+                 "~study.estimators.ASMI_kNN"]
+    one, two = (run_study("t5", *overrides, f"study.workers={w}") for w in (1, 2))
+    assert len(one) == 2 * (3 + 2) * 2 * 8  # repetitions x blob sets x noise levels x estimators
+    assert list(one.dim[one.part == "dimension"].unique()) == [5, 40, 10]
+    pd.testing.assert_frame_equal(one.drop(columns="seconds"), two.drop(columns="seconds"))
+
+
 def test_t5_mine_runs_as_the_authors_ran_it():
     """The default MINE entry is the authors' (biased loss, lr 1e-4, batches of
     500 for 2000 steps, critic 100 wide, raw inputs, label as a number, scored on

@@ -9,7 +9,7 @@ exp)` lists every study output of an experiment; they are added to TARGETS,
 so `rule all` requests them."""
 
 from repscope.config import choices
-from repscope.studies import drawn_figures, experiment_studies, study_needs, study_targets
+from repscope.studies import drawn_figures, experiment_studies, study_needs, study_targets, study_threads
 
 
 wildcard_constraints:
@@ -27,7 +27,7 @@ rule study:
         str(LAYOUT.benchmark("study/{name}")),
     params:
         results=str(LAYOUT.root),
-    threads: threads_of("study")
+    threads: lambda wildcards: study_threads(wildcards.name, EXP, threads_of("study"))
     resources:
         **resources_of("study"),
     shell:

@@ -83,6 +83,19 @@ def _ksg_discrete(Z, y, k, be: Backend) -> float:
     return max(0.0, float(mi)) / LN2
 
 
+def _max_norm_cpu(X: np.ndarray):
+    """Max-norm distance matrix of float64 rows on the CPU: scipy's ``pdist`` (each pair
+    once, compiled), or ``|x_i - x_j|`` directly for one column (the same values, without
+    ``squareform``'s cost, which exceeds the pairs' there)."""
+    import torch
+
+    if X.shape[1] == 1:
+        return torch.from_numpy(np.abs(X - X.T))
+    from scipy.spatial.distance import pdist, squareform
+
+    return torch.from_numpy(squareform(pdist(X, "chebyshev")))
+
+
 def _joint_radii_and_counts(Z, B, k, be: Backend):
     """(eps, n_z, n_b) of KSG algorithm 1, numpy arrays: eps_i the max-norm
     distance of point i to its k-th neighbour in the joint space [Z, B], n_z
@@ -94,10 +107,7 @@ def _joint_radii_and_counts(Z, B, k, be: Backend):
     import torch
 
     if be.device == "cpu":
-        from scipy.spatial.distance import pdist, squareform
-
-        dz, db = (torch.from_numpy(squareform(pdist(be.to_numpy(be.asarray(X)).astype(np.float64),
-                                                    "chebyshev"))) for X in (Z, B))
+        dz, db = (_max_norm_cpu(be.to_numpy(be.asarray(X)).astype(np.float64)) for X in (Z, B))
     else:
         dz, db = _chebyshev(Z, be), _chebyshev(B, be)
     eps = torch.maximum(dz, db).kthvalue(k + 1, dim=1).values  # +1: the point itself

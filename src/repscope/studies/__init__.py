@@ -73,6 +73,13 @@ def drawn_figures(name: str, exp: str) -> list[str]:
     return [f for f in figures if f in keep]
 
 
+def study_threads(name: str, exp: str, default: int) -> int:
+    """Cores the study's job takes: its ``workers`` (processes measuring cells side by
+    side) where it has them and they are more than ``default`` (conf/resources/)."""
+    workers = study_config(name, [f"experiment={exp}"]).study.get("workers")
+    return max(default, workers or 1)
+
+
 def study_targets(cfg, exp: str) -> list[str]:
     """Every output of the experiment's studies: tables and figures (pdf, png)."""
     layout, out = Layout.at(cfg.paths.results, exp), []

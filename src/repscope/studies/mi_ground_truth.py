@@ -6,17 +6,15 @@ Three sweeps (``sweeps``): the separation (true MI), the dimension and the sampl
 Every estimator of the ``estimators`` table (the T5 form) is rated by its bias and spread."""
 from __future__ import annotations
 
+import functools
 import itertools
 import time
-from concurrent.futures import ProcessPoolExecutor
-from multiprocessing import get_context
 
 import pandas as pd
 from omegaconf import OmegaConf
-from tqdm.auto import tqdm
 
 from ..data.mixtures import Mixture, labelled_mixture, mixture_mutual_information
-from ._common import cell_rng, line_grid
+from ._common import cell_rng, line_grid, measure_cells
 from .t5 import estimators
 
 
@@ -79,14 +77,11 @@ def _cells(s) -> list[tuple]:
     return out
 
 
-_WORKER = {}
-
-
-def _measure_cell(s, cell, truth, fns=None) -> list[dict]:
+def _measure_cell(s, truths, cell, fns) -> list[dict]:
     """Every estimator's rows for one cell; its points come from the cell's own generator,
     so a cell's rows do not depend on which process measures it or in which order."""
-    fns = fns or _WORKER["fns"]
     part, r, sep, kind, dim, n, keys = cell
+    truth = truths[sep, kind]
     rng = cell_rng(s.seed, *keys)
     Z, y = labelled_mixture(_mixture(s, sep, kind), n, dim, kind, nuisance_std=s.nuisance_std,
                             spiral_speed=s.spiral_speed, seed=rng)
@@ -101,30 +96,13 @@ def _measure_cell(s, cell, truth, fns=None) -> list[dict]:
     return rows
 
 
-def _start_worker(s) -> None:
-    """A worker process: one thread (the workers share the job's cores), its own estimators."""
-    import torch
-
-    torch.set_num_threads(1)
-    _WORKER["fns"] = _estimators(s)
-
-
 def run(cfg) -> pd.DataFrame:
     """Every cell of the sweeps, measured by ``study.workers`` processes side by side
     (single-threaded each; 1 = in this process)."""
     s = cfg.study
     check(s)
-    truths = _truths(s)
-    cells = _cells(s)
-    progress = dict(total=len(cells), desc="ground truth", mininterval=2.0)
-    if s.workers == 1:
-        fns = _estimators(s)
-        per_cell = (_measure_cell(s, c, truths[c[2], c[3]], fns) for c in tqdm(cells, **progress))
-        return pd.DataFrame([row for rows in per_cell for row in rows])
-    with ProcessPoolExecutor(s.workers, mp_context=get_context("spawn"), initializer=_start_worker,
-                             initargs=(s,)) as pool:
-        jobs = [pool.submit(_measure_cell, s, c, truths[c[2], c[3]]) for c in cells]
-        rows = [row for job in tqdm(jobs, **progress) for row in job.result()]
+    rows = measure_cells(functools.partial(_measure_cell, s, _truths(s)), _cells(s), workers=s.workers,
+                         setup=_estimators, args=(s,), desc="ground truth")
     return pd.DataFrame(rows)
 
 

@@ -6,19 +6,20 @@ every blob set gets noise * U(-1, 1) added for each noise level in turn (the
 levels accumulate: level j's data carry the noise of levels 0..j)."""
 from __future__ import annotations
 
+import functools
 import math
 import time
 
 import pandas as pd
 from omegaconf import OmegaConf
 
-from .._validate import check_choice
+from .._validate import check_choice, check_positive
 from ..data.toy import corrupt_labels, gaussian_blobs
 from ..metrics import adjacency_spectral_mutual_information, diffusion_spectral_mutual_information
 from ..metrics.baselines import ksg_mutual_information
 from ..metrics.dsmi import binned_mutual_information
 from ..metrics.variational import infonce_mutual_information, mine_mutual_information
-from ._common import cell_rng, evenly, grid, line_grid
+from ._common import cell_rng, evenly, line_grid, measure_cells
 
 
 def _dsmi(Z, y, **kw):
@@ -38,7 +39,8 @@ ON_DEVICE = ("dsmi", "asmi", "ksg", "mine", "infonce")
 
 
 def check(s) -> None:
-    """The estimator table's kinds, when the workflow is planned."""
+    """The estimator table's kinds and the worker count, when the workflow is planned."""
+    check_positive(s.workers, "study.workers", integer=True)
     estimators(s)
 
 
@@ -64,19 +66,14 @@ def estimators(s) -> dict:
     return out
 
 
-def _warm_up(fns):
-    """Call every estimator once on a tiny problem, so lazy imports and first-call
-    set-up costs are not counted in the first measured run time."""
+def _warmed_up(s) -> dict:
+    """The estimators, each called once on a tiny problem so that lazy imports and
+    first-call set-up costs are not counted in the first measured run time."""
+    fns = estimators(s)
     Z, y = gaussian_blobs(60, 4, 3, seed=0)
     for f in fns.values():
         f(Z, y, 0)
-
-
-def _measure(rows, fns, Z, y, base, seed):
-    for name, f in fns.items():
-        start = time.perf_counter()
-        value = f(Z, y, seed)
-        rows.append(dict(base, estimator=name, value=value, seconds=time.perf_counter() - start))
+    return fns
 
 
 def _noisy(s, X, rng):
@@ -87,31 +84,42 @@ def _noisy(s, X, rng):
         yield level, X
 
 
-def run(cfg) -> pd.DataFrame:
-    s = cfg.study
-    fns = estimators(s)
-    _warm_up(fns)
+def _cells(s) -> list[tuple]:
+    """(part, rep, dim, corruption, generator keys) of every blob set: the dimension sweep,
+    then the corruption sweep; each set is measured at every noise level in turn."""
+    out = [("dimension", r, dim, 0.0, (r, i)) for r in range(s.repetitions) for i, dim in enumerate(s.dims)]
+    return out + [("corruption", r, dim, frac, (r, 1000 + i))
+                  for r in range(s.repetitions) for i, dim in enumerate(s.corruption_dims)
+                  for frac in evenly(0, 1, s.n_corruptions)]
+
+
+def _measure_cell(s, cell, fns) -> list[dict]:
+    """Every estimator at every noise level of one blob set, timed per call; the set, its
+    noise and the estimators' seeds come from the cell's own generator."""
+    part, r, dim, frac, keys = cell
+    rng = cell_rng(s.seed, *keys)
+    X, y = gaussian_blobs(s.n_points, dim, s.centers, cluster_std=s.cluster_std, box=s.box, seed=rng)
+    if part == "corruption":
+        y = corrupt_labels(y, frac, seed=rng)
+    truth = math.log2(s.centers) if part == "dimension" else float("nan")
     rows = []
-    for c in grid("T5 dimension", rep=range(s.repetitions), dim=s.dims):
-        (r, _), (i, dim) = c["rep"], c["dim"]
-        rng = cell_rng(s.seed, r, i)
-        X, y = gaussian_blobs(s.n_points, dim, s.centers, cluster_std=s.cluster_std, box=s.box,
-                              seed=rng)
-        for noise, Z in _noisy(s, X, rng):
-            base = dict(part="dimension", n_points=s.n_points, dim=dim, noise=noise,
-                        corruption=0.0, rep=r, truth=math.log2(s.centers))
-            _measure(rows, fns, Z, y, base, int(rng.integers(2**31)))
-    for c in grid("T5 corruption", rep=range(s.repetitions), dim=s.corruption_dims,
-                  corruption=evenly(0, 1, s.n_corruptions)):
-        (r, _), (i, dim), (_, frac) = c["rep"], c["dim"], c["corruption"]
-        rng = cell_rng(s.seed, r, 1000 + i)
-        X, y = gaussian_blobs(s.n_points, dim, s.centers, cluster_std=s.cluster_std, box=s.box,
-                              seed=rng)
-        yc = corrupt_labels(y, frac, seed=rng)
-        for noise, Z in _noisy(s, X, rng):
-            base = dict(part="corruption", n_points=s.n_points, dim=dim, noise=noise,
-                        corruption=frac, rep=r, truth=float("nan"))
-            _measure(rows, fns, Z, yc, base, int(rng.integers(2**31)))
+    for noise, Z in _noisy(s, X, rng):
+        base = dict(part=part, n_points=s.n_points, dim=dim, noise=noise, corruption=frac, rep=r, truth=truth)
+        seed = int(rng.integers(2**31))
+        for name, f in fns.items():
+            start = time.perf_counter()
+            value = f(Z, y, seed)
+            rows.append(dict(base, estimator=name, value=value, seconds=time.perf_counter() - start))
+    return rows
+
+
+def run(cfg) -> pd.DataFrame:
+    """Every cell, measured by ``study.workers`` processes side by side (one thread each,
+    the highest dimensions first; 1 = in this process). Run times are per call, on one
+    thread when workers > 1."""
+    s = cfg.study
+    rows = measure_cells(functools.partial(_measure_cell, s), _cells(s), workers=s.workers,
+                         setup=_warmed_up, args=(s,), cost=lambda c: c[2], desc="T5")
     return pd.DataFrame(rows)
 
 
