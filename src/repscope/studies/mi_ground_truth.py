@@ -17,7 +17,7 @@ from tqdm.auto import tqdm
 
 from ..data.mixtures import Mixture, labelled_mixture, mixture_mutual_information
 from ._common import cell_rng, line_grid
-from .t5 import estimators
+from .mi_estimators import estimators
 
 
 def check(s) -> None:
