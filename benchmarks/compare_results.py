@@ -29,8 +29,8 @@ from pathlib import Path
 
 import numpy as np
 
-TIMING_COLUMNS = ("seconds", "embed_seconds")  # t5, mi_ground_truth (per estimate); train_log.csv
-TIMED_FIGURES = ("t5_runtime",)  # drawn from t5's `seconds`
+TIMING_COLUMNS = ("seconds", "embed_seconds")  # mi_estimators, mi_ground_truth (per estimate); train_log.csv
+TIMED_FIGURES = ("mi_estimators_runtime",)  # drawn from mi_estimators' `seconds`
 PROVENANCE_KEYS = ("checksum", "config_digest")  # an embedding's digests of its arrays and config.yaml
 TABLES, FIGURES, ARRAYS, CONFIGS = (".parquet", ".csv"), (".png",), (".npz",), (".yaml",)
 

@@ -29,9 +29,9 @@ ROOT = Path(__file__).resolve().parents[1]
     ("layers.nc1.global_mean=median", "layers.nc1.global_mean"),
     ("layers.dib.lr=0", "layers.dib.lr"),
     ("metrics.t=[0]", "metrics.t"),
-    ("+experiment.studies.t3={n_points: many}", "study.n_points"),
+    ("+experiment.studies.blob_splitting={n_points: many}", "study.n_points"),
     ("+experiment.studies.mi_ground_truth={use: [DSMI_x]}", "study.use"),
-    ("+experiment.studies.t5={estimators: {KSG: {kind: ksg2}}}", "estimators.KSG.kind"),
+    ("+experiment.studies.mi_estimators={estimators: {KSG: {kind: ksg2}}}", "estimators.KSG.kind"),
 ])
 def test_bad_values_fail_when_the_workflow_is_planned(override, key):
     with pytest.raises(ValueError, match=key.replace(".", r"\.")):
@@ -116,16 +116,16 @@ def test_snakemake_dry_run_refuses_a_bad_value_before_any_job(tmp_path):
 
 
 def test_estimator_tables_are_keyed_by_identifiers_editable_from_the_command_line():
-    from repscope.studies.t5 import estimators
+    from repscope.studies.mi_estimators import estimators
 
-    s = study_config("t5", ["experiment=quick", "~study.estimators.CSMI_5bins",
+    s = study_config("mi_estimators", ["experiment=quick", "~study.estimators.CSMI_5bins",
                             "study.estimators.KSG_Ross.k=5"]).study
     assert "CSMI_5bins" not in s.estimators and s.estimators.KSG_Ross.k == 5
     labels = list(estimators(s))  # the display names the tables and figures show
     assert "CSMI 10 bins" in labels and "KSG (Ross)" in labels and "CSMI 5 bins" not in labels
     assert "MINE held-out" in labels  # quick.yaml edits it by its identifier
     with pytest.raises(ValueError, match=r"~study\.estimators\.CSMI_7bins: no such key"):
-        study_config("t5", ["experiment=quick", "~study.estimators.CSMI_7bins"])
+        study_config("mi_estimators", ["experiment=quick", "~study.estimators.CSMI_7bins"])
     for name in choices("study"):  # every table key is an identifier (editable as study.<table>.<key>)
         for table in ("estimators", "measures"):
             keys = list(study_config(name, ["experiment=quick"]).study.get(table) or {})

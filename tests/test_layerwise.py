@@ -188,7 +188,7 @@ def test_pipeline_nc1_streams_batches_like_the_in_memory_formula(trained):
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("name", ["s4", "s5", "s6", "s7", "layer_dynamics"])
+@pytest.mark.parametrize("name", ["collapse_and_decodability", "information_plane", "manifold_geometry", "modularity_ablation", "layer_dynamics"])
 def test_layerwise_studies_and_figures(trained, name, tmp_path):
     import matplotlib
 
@@ -203,8 +203,8 @@ def test_layerwise_studies_and_figures(trained, name, tmp_path):
         fig = draw(df)
         fig.savefig(tmp_path / f"{figname}.png")
         assert fig.axes
-    if name == "s7":  # the output-entropy change is drawn below the KL curve, sorted
-        fig = module.FIGURES["s7_ablation_curves"](df)
+    if name == "modularity_ablation":  # the output-entropy change is drawn below the KL curve, sorted
+        fig = module.FIGURES["ablation_curves"](df)
         last = df[(df.epoch == 1) & (df.layer == "layer1")]
         for ax, metric in zip(fig.axes[:: len(fig.axes) // 2], ("KL", "dH")):
             want = np.sort(last[last.metric == f"ablation_{metric}_neuron"].value.to_numpy())[::-1]

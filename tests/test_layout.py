@@ -20,11 +20,11 @@ def test_an_experiments_files_land_where_docs_architecture_says():
         "layers/epoch_20.parquet", "logs/train.log"]
     assert [str(p.relative_to(layout.root)) for p in (
         layout.inputs("digits"), layout.clusters("digits"), layout.metrics_settings, layout.table,
-        layout.table_csv, layout.correlations, layout.study("t1"), layout.figure("epoch_CSE", "png"),
-        layout.log("studies/t1"), layout.benchmark("train/x"))] == [
+        layout.table_csv, layout.correlations, layout.study("intrinsic_dimension"), layout.figure("epoch_CSE", "png"),
+        layout.log("studies/intrinsic_dimension"), layout.benchmark("train/x"))] == [
         "inputs/digits/X.npz", "inputs/digits/X_clusters.npz", "metrics.yaml", "tables/metrics.parquet",
-        "tables/metrics.csv", "tables/correlations.csv", "studies/t1.parquet", "figures/epoch_CSE.png",
-        "logs/studies/t1.log", "benchmarks/train/x.tsv"]
+        "tables/metrics.csv", "tables/correlations.csv", "studies/intrinsic_dimension.parquet", "figures/epoch_CSE.png",
+        "logs/studies/intrinsic_dimension.log", "benchmarks/train/x.tsv"]
 
 
 def test_wildcard_patterns_format_to_the_concrete_paths():

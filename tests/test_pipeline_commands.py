@@ -165,7 +165,7 @@ def test_aggregate_command(tmp_path, monkeypatch):
 def test_quick_draws_no_s2_training_figure():
     from repscope.studies import drawn_figures, study_figures
 
-    assert "s2_training" in study_figures("s2") and drawn_figures("s2", "quick") == ["s2_dse_at_init"]
+    assert "initialisation_training" in study_figures("initialisation") and drawn_figures("initialisation", "quick") == ["initialisation_dse_at_init"]
 
 
 def test_study_figures_draws_every_figure_of_a_study_in_one_call(tmp_path, monkeypatch):

@@ -15,8 +15,8 @@ def run_study(name, *overrides):
     return load_study(name).run(study_config(name, list(overrides)))
 
 
-def test_t1_dse_grows_with_intrinsic_dimension_and_cse_is_flat():
-    df = run_study("t1", "study.n_points=150", "study.ambient_dim=300",
+def test_intrinsic_dimension_dse_grows_with_intrinsic_dimension_and_cse_is_flat():
+    df = run_study("intrinsic_dimension", "study.n_points=150", "study.ambient_dim=300",
                    "study.min_intrinsic_dim=10", "study.n_intrinsic_dims=4",
                    "study.distributions=[uniform]", "study.noise=[0.1]", "study.repetitions=1",
                    "study.t=[1,2]", "study.matrix.sizes=[32]", "study.matrix.n_alphas=5")
@@ -35,7 +35,7 @@ def test_t1_dse_grows_with_intrinsic_dimension_and_cse_is_flat():
     assert len(df[(df.panel == "matrix") & (df.measure == "DMEE")]) == 5
 
 
-def test_t1_dmee_is_the_authors_computation():
+def test_intrinsic_dimension_dmee_is_the_authors_computation():
     """The DMEE rows as the authors' script computed them with their API (here
     the reference package dse-dsmi 1.1): the row-normalised diffusion matrix, or
     D^-1 M, handed to the matrix-entry entropy as points."""
@@ -43,7 +43,7 @@ def test_t1_dmee_is_the_authors_computation():
     from dse_dsmi.diffusion import compute_diffusion_matrix
 
     from repscope.data.toy import noisy_identity_diffusion, random_spd_matrix
-    from repscope.studies.t1 import DMEE_SIGMA, _dmee_of_points
+    from repscope.studies.intrinsic_dimension import DMEE_SIGMA, _dmee_of_points
 
     Z = np.random.default_rng(0).uniform(-1, 1, (60, 9)) * 4
     K = compute_diffusion_matrix(Z, sigma=3.0)
@@ -58,11 +58,11 @@ def test_t1_dmee_is_the_authors_computation():
 
 
 @pytest.mark.parametrize("kind, below", [("make_spd", (3, 6)), ("wishart", (0, 1))])
-def test_t1_matrix_panel_with_the_authors_matrix_starts_bits_below_log2_n(kind, below):
+def test_intrinsic_dimension_matrix_panel_with_the_authors_matrix_starts_bits_below_log2_n(kind, below):
     """The authors' make_spd matrix has one dominant direction: at alpha = 0 its
     DSE (n = 256) sits several bits below log2 n = 8 and rises steeply; a Wishart
     W (repscope's earlier choice) starts within a bit of it."""
-    df = run_study("t1", "study.n_points=20", "study.ambient_dim=4", "study.min_intrinsic_dim=4",
+    df = run_study("intrinsic_dimension", "study.n_points=20", "study.ambient_dim=4", "study.min_intrinsic_dim=4",
                    "study.n_intrinsic_dims=1", "study.distributions=[uniform]", "study.noise=[0.1]",
                    "study.repetitions=1", "study.dmee=false", "study.matrix.sizes=[256]",
                    f"study.matrix.kind={kind}")
@@ -73,8 +73,8 @@ def test_t1_matrix_panel_with_the_authors_matrix_starts_bits_below_log2_n(kind, 
     assert mat.value.iloc[-1] == pytest.approx(8, abs=1e-9)
 
 
-def test_t2_dsmi_falls_as_labels_are_corrupted():
-    df = run_study("t2", "study.branches=[2,5]", "study.noise=[0.1]", "study.n_corruptions=4",
+def test_label_corruption_dsmi_falls_as_labels_are_corrupted():
+    df = run_study("label_corruption", "study.branches=[2,5]", "study.noise=[0.1]", "study.n_corruptions=4",
                    "study.repetitions=1", "study.mi_repetitions=3", "study.t=[1]",
                    "study.branch_length=60")
     dsmi = df[df.measure == "DSMI"].pivot_table(index="corruption", columns="branches",
@@ -86,27 +86,27 @@ def test_t2_dsmi_falls_as_labels_are_corrupted():
     assert set(df.measure) == {"DSMI", "CSMI"}
 
 
-def test_t2_defaults_are_the_authors_trees():
+def test_label_corruption_defaults_are_the_authors_trees():
     """toy_data_MI.py: D = 30, 5/10/20 branches of 100 points each on average,
     5 repetitions; repscope's random walks stay an option."""
-    s = study_config("t2", ["experiment=toy_paper"]).study
+    s = study_config("label_corruption", ["experiment=toy_paper"]).study
     assert (s.tree, s.dim, list(s.branches), s.branch_length, s.repetitions) == (
         "authors", 30, [5, 10, 20], 100, 5)
-    df = run_study("t2", "study.branches=[3]", "study.noise=[0.1]", "study.n_corruptions=2",
+    df = run_study("label_corruption", "study.branches=[3]", "study.noise=[0.1]", "study.n_corruptions=2",
                    "study.repetitions=2", "study.mi_repetitions=2", "study.t=[1]",
                    "study.branch_length=30")
     clean = df[(df.measure == "DSMI") & (df.corruption == 0)].value.to_numpy()
     assert len(clean) == 2 and np.all(clean > 0.05) and clean[0] != clean[1]  # one tree, two noise draws
-    walk = run_study("t2", "study.tree=random_walk", "study.dim=20", "study.branches=[3]",
+    walk = run_study("label_corruption", "study.tree=random_walk", "study.dim=20", "study.branches=[3]",
                      "study.noise=[0.1]", "study.n_corruptions=2", "study.repetitions=1",
                      "study.mi_repetitions=2", "study.t=[1]", "study.branch_length=30")
     assert len(walk) == 4
     with pytest.raises(ValueError, match="study.tree"):
-        load_study("t2").needs(study_config("t2", ["study.tree=phate"]).study)
+        load_study("label_corruption").needs(study_config("label_corruption", ["study.tree=phate"]).study)
 
 
-def test_t3_three_blobs_tend_to_log2_3_and_one_blob_to_zero():
-    df = run_study("t3", "study.n_points=300", "study.dims=[2]", "study.n_t=5")
+def test_blob_splitting_three_blobs_tend_to_log2_3_and_one_blob_to_zero():
+    df = run_study("blob_splitting", "study.n_points=300", "study.dims=[2]", "study.n_t=5")
     last = df[df.t == df.t.max()].set_index("blobs").value
     assert last[3] == pytest.approx(math.log2(3), abs=0.02)
     assert last[1] == pytest.approx(0, abs=0.02)
@@ -114,17 +114,17 @@ def test_t3_three_blobs_tend_to_log2_3_and_one_blob_to_zero():
     assert first[3] > last[3] + 1 and first[1] > 1  # at t = 1 noise still counts
 
 
-def test_t4_defaults_are_the_authors_noiseless_trees_and_dimensions():
+def test_subsampling_defaults_are_the_authors_noiseless_trees_and_dimensions():
     from repscope.studies._common import evenly
 
-    s = study_config("t4", ["experiment=toy_paper"]).study
+    s = study_config("subsampling", ["experiment=toy_paper"]).study
     assert s.tree_noise == 0 and s.branch_length == 2000 and s.n_branch == 3
     assert evenly(s.min_dim, s.max_dim, s.n_dims, integer=True) == [2, 5, 8, 11, 14, 17, 20, 23,
                                                                     26, 30]
 
 
-def test_t4_subsampled_curves_stay_close():
-    df = run_study("t4", "study.branch_length=150", "study.min_dim=5", "study.max_dim=20",
+def test_subsampling_subsampled_curves_stay_close():
+    df = run_study("subsampling", "study.branch_length=150", "study.min_dim=5", "study.max_dim=20",
                    "study.n_dims=2", "study.ratios=[1.0,0.5,0.3]", "study.t=[2,3]",
                    "study.repetitions=1")
     spread = df.groupby(["dim", "t"]).value.agg(lambda v: v.max() - v.min())
@@ -132,8 +132,8 @@ def test_t4_subsampled_curves_stay_close():
     assert df.groupby("dim").value.mean().is_monotonic_increasing
 
 
-def test_t5_times_every_estimator_and_dsmi_sees_the_labels():
-    df = run_study("t5", "study.n_points=150", "study.dims=[10,50]", "study.corruption_dims=[10]",
+def test_mi_estimators_times_every_estimator_and_dsmi_sees_the_labels():
+    df = run_study("mi_estimators", "study.n_points=150", "study.dims=[10,50]", "study.corruption_dims=[10]",
                    "study.n_corruptions=2", "study.repetitions=1", "study.noise=[0.01,0.5]",
                    "study.estimators.MINE.steps=5", "study.estimators.InfoNCE.steps=5",
                    "study.estimators.InfoNCE.batch_size=32", "study.estimators.MINE_held_out.steps=5")
@@ -149,7 +149,7 @@ def test_t5_times_every_estimator_and_dsmi_sees_the_labels():
     assert d[0.0] > 0.3 and abs(d[1.0]) < 0.1
 
 
-def test_t5_blob_sets_measured_by_two_processes_give_the_rows_of_one():
+def test_mi_estimators_blob_sets_measured_by_two_processes_give_the_rows_of_one():
     """study.workers: every blob set (cell) draws its points, noise and seeds from its own
     generator and the costliest cells go first, yet the rows come back in the order and with
     the values of one process."""
@@ -159,20 +159,20 @@ def test_t5_blob_sets_measured_by_two_processes_give_the_rows_of_one():
                  "study.n_corruptions=2", "study.repetitions=2", "study.noise=[0.01,0.5]",
                  "~study.estimators.MINE", "~study.estimators.MINE_held_out", "~study.estimators.InfoNCE",
                  "~study.estimators.ASMI_kNN"]
-    one, two = (run_study("t5", *overrides, f"study.workers={w}") for w in (1, 2))
+    one, two = (run_study("mi_estimators", *overrides, f"study.workers={w}") for w in (1, 2))
     assert len(one) == 2 * (3 + 2) * 2 * 8  # repetitions x blob sets x noise levels x estimators
     assert list(one.dim[one.part == "dimension"].unique()) == [5, 40, 10]
     pd.testing.assert_frame_equal(one.drop(columns="seconds"), two.drop(columns="seconds"))
 
 
-def test_t5_mine_runs_as_the_authors_ran_it():
+def test_mi_estimators_mine_runs_as_the_authors_ran_it():
     """The default MINE entry is the authors' (biased loss, lr 1e-4, batches of
     500 for 2000 steps, critic 100 wide, raw inputs, label as a number, scored on
     its training points); scored in-sample, a critic that memorises independent
     labels reports information that the held-out variant does not."""
     from repscope.metrics.variational import mine_mutual_information
 
-    mine = study_config("t5", ["experiment=paper"]).study.estimators.MINE
+    mine = study_config("mi_estimators", ["experiment=paper"]).study.estimators.MINE
     assert (mine.estimate, mine.held_out, mine.standardize, mine.reference_type) == \
         ("biased", False, False, "scalar")
     assert (mine.lr, mine.batch_size, mine.steps, mine.hidden) == (1e-4, 500, 2000, 100)
@@ -202,16 +202,16 @@ def fake_metrics_table(path):
     pd.DataFrame(rows).to_parquet(path)
 
 
-def test_s3_correlates_pipeline_measures_with_accuracy(tmp_path):
+def test_accuracy_across_models_correlates_pipeline_measures_with_accuracy(tmp_path):
     fake_metrics_table(tmp_path / "quick" / "tables" / "metrics.parquet")
-    cfg = study_config("s3", [], results_dir=tmp_path / "quick")
-    df = load_study("s3").run(cfg)
+    cfg = study_config("accuracy_across_models", [], results_dir=tmp_path / "quick")
+    df = load_study("accuracy_across_models").run(cfg)
     corr = df[df.statistic != "point"].set_index(["group", "measure", "statistic"]).value
     assert corr["digits", "DSMI(Z;Y)", "pearson"] > 0.99
     assert corr["digits", "DSMI(Z;Y)", "spearman"] == pytest.approx(1.0, abs=0.01)  # one tie
     assert np.isnan(corr["digits", "DSMI(Z;X)", "pearson"])  # constant: no correlation defined
     assert len(df[df.statistic == "point"]) == 2 * 5 * 3
-    assert study_needs("s3", "quick") == ["results/quick/tables/metrics.parquet"]
+    assert study_needs("accuracy_across_models", "quick") == ["results/quick/tables/metrics.parquet"]
 
 
 def _image_folder(root, sizes=((40, 52), (52, 40))):
@@ -226,7 +226,7 @@ def _image_folder(root, sizes=((40, 52), (52, 40))):
     return root
 
 
-def test_s3_timm_path_on_a_tiny_image_folder(tmp_path):
+def test_accuracy_across_models_timm_path_on_a_tiny_image_folder(tmp_path):
     from scipy import stats
 
     folder = _image_folder(tmp_path / "img")
@@ -235,7 +235,7 @@ def test_s3_timm_path_on_a_tiny_image_folder(tmp_path):
     common = ["study.source=timm", f"study.timm.image_dir={folder}", "study.timm.pretrained=false",
               "study.timm.n_images=12", "study.timm.x_clusters=3", "study.timm.x_size=16",
               f"study.timm.models={models}"]
-    df = run_study("s3", *common)  # the authors' view: one centre crop per image
+    df = run_study("accuracy_across_models", *common)  # the authors' view: one centre crop per image
     pts = df[df.statistic == "point"]
     assert sorted(pts.item.unique()) == ["test_convnext", "test_resnet", "test_vit"]
     assert pts.value.notna().all() and len(pts) == 9
@@ -244,18 +244,18 @@ def test_s3_timm_path_on_a_tiny_image_folder(tmp_path):
     d = pts[pts.measure == "DSE(Z)"]
     assert corr["imagenet", "DSE(Z)", "top5", "pearson"] == pytest.approx(
         stats.pearsonr(d.value, d.top5)[0], abs=1e-12)
-    fig = load_study("s3").FIGURES["s3_measures_vs_accuracy"](df)
+    fig = load_study("accuracy_across_models").FIGURES["accuracy_across_models"](df)
     assert len(fig.axes) == 2 * 3  # top-1 and top-5 rows x three measures
     np.testing.assert_allclose(fig.axes[3].collections[0].get_offsets()[:, 1], d.top5.to_numpy())
-    only_top1 = run_study("s3", *common, "study.timm.crop=random_resized", "study.timm.n_crops=2",
+    only_top1 = run_study("accuracy_across_models", *common, "study.timm.crop=random_resized", "study.timm.n_crops=2",
                           "study.timm.models=[{model: test_resnet, top1: 70.0}, "
                           "{model: test_vit, top1: 60.0}, {model: test_convnext, top1: 65.0}]")
     assert set(only_top1[only_top1.statistic == "pearson"].target) == {"top1"}
     with pytest.raises(ValueError, match="study.timm.crop"):
-        run_study("s3", *common, "study.timm.crop=five")
+        run_study("accuracy_across_models", *common, "study.timm.crop=five")
 
 
-def test_s3_center_view_is_resize_then_center_crop(tmp_path):
+def test_accuracy_across_models_center_view_is_resize_then_center_crop(tmp_path):
     import torch
     from torchvision.transforms import InterpolationMode
     from torchvision.transforms import functional as TF
@@ -274,39 +274,39 @@ def test_s3_center_view_is_resize_then_center_crop(tmp_path):
 
 def test_study_and_figure_commands_write_table_and_figures(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
-    out = "results/quick/studies/t3.parquet"
-    assert main(["study", "t3", "experiment=quick", "study.n_points=120", "study.n_t=3",
+    out = "results/quick/studies/blob_splitting.parquet"
+    assert main(["study", "blob_splitting", "experiment=quick", "study.n_points=120", "study.n_t=3",
                  "study.dims=[2]", f"out={out}"]) == 0
     df = pd.read_parquet(out)
     assert set(df.blobs) == {1, 3}
-    stem = "results/quick/figures/t3_blob_splitting"
-    assert main(["figure", "t3", "t3_blob_splitting", f"in={out}", f"out={stem}"]) == 0
+    stem = "results/quick/figures/blob_splitting"
+    assert main(["figure", "blob_splitting", "blob_splitting", f"in={out}", f"out={stem}"]) == 0
     assert (tmp_path / f"{stem}.pdf").stat().st_size > 0
     assert (tmp_path / f"{stem}.png").read_bytes()[:4] == b"\x89PNG"
 
 
-SMALL = {"t1": ["study.n_points=40", "study.ambient_dim=30", "study.min_intrinsic_dim=5",
-                "study.n_intrinsic_dims=3", "study.noise=[0.1]", "study.repetitions=2",
-                "study.t=[1,2]", "study.matrix.sizes=[8,16]", "study.matrix.n_alphas=3"],
-         "t2": ["study.branches=[2,5]", "study.noise=[0.1]", "study.n_corruptions=3",
-                "study.repetitions=1", "study.branch_length=20", "study.mi_repetitions=1",
-                "study.t=[1]"],
-         "t3": ["study.n_points=90", "study.dims=[2]", "study.n_t=4"],
-         "t4": ["study.branch_length=20", "study.n_dims=2", "study.repetitions=2"],
-         "t5": ["study.n_points=60", "study.dims=[5,50]", "study.corruption_dims=[5]",
-                "study.n_corruptions=2", "study.noise=[0.01]", "study.estimators.MINE.steps=2",
-                "study.estimators.MINE_held_out.steps=2", "study.estimators.InfoNCE.steps=2",
-                "study.estimators.InfoNCE.batch_size=8", "study.estimators.ASMI_kNN.knn=3"]}
+SMALL = {"intrinsic_dimension": ["study.n_points=40", "study.ambient_dim=30", "study.min_intrinsic_dim=5",
+                                 "study.n_intrinsic_dims=3", "study.noise=[0.1]", "study.repetitions=2",
+                                 "study.t=[1,2]", "study.matrix.sizes=[8,16]", "study.matrix.n_alphas=3"],
+         "label_corruption": ["study.branches=[2,5]", "study.noise=[0.1]", "study.n_corruptions=3",
+                              "study.repetitions=1", "study.branch_length=20", "study.mi_repetitions=1",
+                              "study.t=[1]"],
+         "blob_splitting": ["study.n_points=90", "study.dims=[2]", "study.n_t=4"],
+         "subsampling": ["study.branch_length=20", "study.n_dims=2", "study.repetitions=2"],
+         "mi_estimators": ["study.n_points=60", "study.dims=[5,50]", "study.corruption_dims=[5]",
+                           "study.n_corruptions=2", "study.noise=[0.01]", "study.estimators.MINE.steps=2",
+                           "study.estimators.MINE_held_out.steps=2", "study.estimators.InfoNCE.steps=2",
+                           "study.estimators.InfoNCE.batch_size=8", "study.estimators.ASMI_kNN.knn=3"]}
 # figure -> (columns one line is drawn for, x column, y column) of the data behind its lines
-CURVES = {"t1_entropy_vs_dimension": (["panel", "measure", "distribution", "noise", "curve"],
-                                      "intrinsic_dim", "value"),
-          "t1_matrix_entropy": (["panel", "measure", "t", "n_points"], "alpha", "value"),
-          "t2_mi_vs_corruption": (["measure", "noise", "curve", "branches"], "corruption", "value"),
-          "t3_blob_splitting": (["dim", "blobs"], "t", "value"),
-          "t4_subsampling": (["t", "ratio"], "dim", "value"),
-          "t5_mi_vs_dimension": (["part", "noise", "estimator"], "dim", "value"),
-          "t5_mi_vs_corruption": (["part", "noise", "dim", "estimator"], "corruption", "value"),
-          "t5_runtime": (["part", "estimator"], "dim", "seconds")}
+CURVES = {"intrinsic_dimension_entropy": (["panel", "measure", "distribution", "noise", "curve"],
+                                          "intrinsic_dim", "value"),
+          "intrinsic_dimension_matrix_entropy": (["panel", "measure", "t", "n_points"], "alpha", "value"),
+          "label_corruption_mi": (["measure", "noise", "curve", "branches"], "corruption", "value"),
+          "blob_splitting": (["dim", "blobs"], "t", "value"),
+          "subsampling": (["t", "ratio"], "dim", "value"),
+          "mi_estimators_vs_dimension": (["part", "noise", "estimator"], "dim", "value"),
+          "mi_estimators_vs_corruption": (["part", "noise", "dim", "estimator"], "corruption", "value"),
+          "mi_estimators_runtime": (["part", "estimator"], "dim", "seconds")}
 
 
 @pytest.fixture(scope="module")
@@ -323,9 +323,9 @@ def test_figures_plot_the_mean_curves_of_their_table(figname, small_tables, tmp_
     matplotlib.use("Agg")
     name = figure_study(figname)
     df = small_tables[name]
-    if figname.startswith("t1_"):
+    if name == "intrinsic_dimension":
         df = df[df.panel == ("matrix" if "matrix" in figname else "points")]
-    if figname.startswith("t5_"):
+    if name == "mi_estimators":
         df = df[df.part == ("corruption" if "corruption" in figname else "dimension")]
     fig = load_study(name).FIGURES[figname](df)
     fig.savefig(tmp_path / f"{figname}.png")
@@ -351,43 +351,78 @@ def test_fidelity_record_sets_published_trends_beside_the_tables(small_tables, t
     text = out.read_text()
     for title in ("T1", "T2", "T3", "T4", "T5"):
         assert f"## {title} " in text
-    t3 = small_tables["t3"]
-    last = t3[t3.t == t3.t.max()].set_index("blobs").value
+    splitting = small_tables["blob_splitting"]
+    last = splitting[splitting.t == splitting.t.max()].set_index("blobs").value
     assert f"| {last[3]:.3f} | {last[3] - math.log2(3):+.3f} |" in text  # value and difference
     # a value far from the published one is flagged
-    bad = t3.assign(value=np.where(t3.blobs == 3, 0.5, t3.value))
-    bad.to_parquet(tmp_path / "res" / "studies" / "t3.parquet")
-    (tmp_path / "res" / "studies" / "t4.parquet").unlink()
+    bad = splitting.assign(value=np.where(splitting.blobs == 3, 0.5, splitting.value))
+    bad.to_parquet(tmp_path / "res" / "studies" / "blob_splitting.parquet")
+    (tmp_path / "res" / "studies" / "subsampling.parquet").unlink()
     main(["fidelity", "experiment=toy_paper", f"results={tmp_path / 'res'}", f"out={out}"])
     text = out.read_text()
     assert "| 0.500 | -1.085 | **disagrees** |" in text
-    assert "No table at" in text and "t4.parquet" in text
+    assert "No table at" in text and "subsampling.parquet" in text
 
 
 def test_targets_and_bad_names():
-    cfg = study_config("t3", ["experiment=tiny"])
+    cfg = study_config("blob_splitting", ["experiment=tiny"])
     assert study_targets(cfg, "tiny") == []  # tiny runs no studies
     from omegaconf import open_dict
 
     with open_dict(cfg):
-        cfg.experiment.studies = {"t3": {"n_points": 100}}
-    assert study_targets(cfg, "x") == ["results/x/studies/t3.parquet",
-                                       "results/x/figures/t3_blob_splitting.pdf",
-                                       "results/x/figures/t3_blob_splitting.png"]
-    assert all_figures()["t5_runtime"] == "t5"
-    quick = study_config("t3", ["experiment=quick"])
+        cfg.experiment.studies = {"blob_splitting": {"n_points": 100}}
+    assert study_targets(cfg, "x") == ["results/x/studies/blob_splitting.parquet",
+                                       "results/x/figures/blob_splitting.pdf",
+                                       "results/x/figures/blob_splitting.png"]
+    assert all_figures()["mi_estimators_runtime"] == "mi_estimators"
+    quick = study_config("blob_splitting", ["experiment=quick"])
     assert quick.study.n_points == 600  # the experiment's size override
-    assert study_config("t3", ["experiment=quick", "study.n_points=50"]).study.n_points == 50
-    assert {"t1", "t2", "t3", "t4", "t5", "s3"} <= set(
+    assert study_config("blob_splitting", ["experiment=quick", "study.n_points=50"]).study.n_points == 50
+    assert {"intrinsic_dimension", "label_corruption", "blob_splitting", "subsampling", "mi_estimators",
+            "accuracy_across_models"} <= set(
         p.split("/")[-1][:-8] for p in study_targets(quick, "quick") if p.endswith(".parquet"))
     with pytest.raises(ValueError, match="do not fit"):
-        study_config("t3", ["study.n_pointz=5"])
+        study_config("blob_splitting", ["study.n_pointz=5"])
     with pytest.raises(ValueError, match="study must be one of"):
         load_study("t9")
     with pytest.raises(ValueError, match="figure must be one of"):
         figure_study("nope")
     with pytest.raises(ValueError, match="study.source"):
-        run_study("s3", "study.source=web")
+        run_study("accuracy_across_models", "study.source=web")
+
+
+def test_an_alias_names_the_same_study(tmp_path, monkeypatch):
+    """The papers' ids (conf/study/*.yaml ``alias``) resolve to the descriptive names: in
+    ``experiment.studies``, in the study command, and in every lookup."""
+    from repscope.pipeline.plan import load_plan
+    from repscope.studies import aliases, experiment_studies, study_name
+
+    assert aliases()["t1"] == "intrinsic_dimension" and study_name("s4") == "collapse_and_decodability"
+    assert len(aliases()) == 11 and study_name("intrinsic_dimension") == "intrinsic_dimension"
+    plan = load_plan("tiny", ["+experiment.studies.t1={n_points: 30}"])
+    assert experiment_studies(plan.cfg) == ["intrinsic_dimension"]
+    assert study_targets(plan.cfg, "tiny")[0] == "results/tiny/studies/intrinsic_dimension.parquet"
+    aliased = study_config("t1", ["experiment=tiny", "+experiment.studies.t1={n_points: 30}"]).study
+    assert aliased.n_points == 30 and aliased == study_config(
+        "intrinsic_dimension", ["experiment=tiny", "+experiment.studies.intrinsic_dimension={n_points: 30}"]).study
+    assert load_study("t5") is load_study("mi_estimators")
+    with pytest.raises(ValueError, match="intrinsic_dimension.*twice"):
+        load_plan("tiny", ["+experiment.studies.t1={}", "+experiment.studies.intrinsic_dimension={}"])
+    with pytest.raises(ValueError, match=r"one of \[.*'subsampling'.*\] or an alias \{.*'t4': 'subsampling'"):
+        load_plan("tiny", ["+experiment.studies.t9={}"])
+
+    seen, stub = {}, pd.DataFrame({"estimator": ["DSMI"], "value": [1.0]})
+
+    def fake_run(cfg):  # what the command hands the module
+        seen["study"] = cfg.study
+        return stub
+
+    monkeypatch.setattr(load_study("mi_estimators"), "run", fake_run)
+    monkeypatch.chdir(tmp_path)
+    assert main(["study", "t5", "experiment=quick", "study.n_points=40", "out=t5.parquet"]) == 0
+    assert seen["study"].name == "mi_estimators" and seen["study"].n_points == 40
+    assert seen["study"].dims == [20, 100, 1000, 5000]  # quick's block, listed under the name
+    pd.testing.assert_frame_equal(pd.read_parquet("t5.parquet"), stub)
 
 
 def test_toy_paper_has_no_training_runs_and_paper_lists_every_study():
@@ -396,27 +431,30 @@ def test_toy_paper_has_no_training_runs_and_paper_lists_every_study():
     toy = load_plan("toy_paper")
     assert toy.runs == () and toy.figures == {}  # experiment.grid: null
     tables = [p for p in study_targets(toy.cfg, "toy_paper") if p.endswith(".parquet")]
-    assert tables == [f"results/toy_paper/studies/t{i}.parquet" for i in range(1, 6)]
+    assert tables == [f"results/toy_paper/studies/{name}.parquet" for name in (
+        "intrinsic_dimension", "label_corruption", "blob_splitting", "subsampling", "mi_estimators")]
     paper = load_plan("paper", check_data=False)
     listed = {p.split("/")[-1][:-8] for p in study_targets(paper.cfg, "paper")
               if p.endswith(".parquet")}
-    assert listed == {"t1", "t2", "t3", "t4", "t5", "s2", "s3", "s4", "s5", "s6", "s7", "cka_similarity",
+    assert listed == {"intrinsic_dimension", "label_corruption", "blob_splitting", "subsampling", "mi_estimators",
+                      "initialisation", "accuracy_across_models", "collapse_and_decodability",
+                      "information_plane", "manifold_geometry", "modularity_ablation", "cka_similarity",
                       "layer_dynamics"}
-    assert study_config("t1", ["experiment=paper"], results_dir=".").study == study_config(
-        "t1", ["experiment=toy_paper"], results_dir=".").study  # T1-T4 at the same (the authors') size
+    assert study_config("intrinsic_dimension", ["experiment=paper"], results_dir=".").study == study_config(
+        "intrinsic_dimension", ["experiment=toy_paper"], results_dir=".").study  # T1-T4 at the same size
     assert paper.cfg.experiment.layerwise.runs
 
 
-def test_s2_dse_at_initialisation_rises_with_the_conv_std():
-    df = run_study("s2", "study.dataset=digits", "study.model=cnn", "study.conv_stds=[0.001,0.1]",
+def test_initialisation_dse_at_initialisation_rises_with_the_conv_std():
+    df = run_study("initialisation", "study.dataset=digits", "study.model=cnn", "study.conv_stds=[0.001,0.1]",
                    "study.seeds=[1]", "study.sigma=median")
     dse = df.set_index("conv_std").value
     assert dse[0.1] > dse[0.001] + 0.2
     assert (df.part == "init").all() and (df.metric == "dse").all()
 
 
-def test_s2_training_curves_come_from_the_aggregated_table(tmp_path, monkeypatch):
-    import repscope.studies.s2 as s2
+def test_initialisation_training_curves_come_from_the_aggregated_table(tmp_path, monkeypatch):
+    import repscope.studies.initialisation as initialisation
 
     rows = [dict(run=f"digits-{m}-supervised-s1", dataset="digits", model=m, method="supervised",
                  seed=1, epoch=e, layer="penultimate", metric=k, t=t, value=float(e))
@@ -424,27 +462,27 @@ def test_s2_training_curves_come_from_the_aggregated_table(tmp_path, monkeypatch
             for k, t in (("DSE", 1.0), ("DSE", 2.0), ("accuracy", None))]
     (tmp_path / "tables").mkdir()
     pd.DataFrame(rows).to_parquet(tmp_path / "tables" / "metrics.parquet")
-    monkeypatch.setattr(s2, "_init_dse", lambda cfg: [])
-    cfg = study_config("s2", ["experiment=s2_init_quick", "study.training.dse_epochs=3"],
+    monkeypatch.setattr(initialisation, "_init_dse", lambda cfg: [])
+    cfg = study_config("initialisation", ["experiment=s2_init_quick", "study.training.dse_epochs=3"],
                        results_dir=tmp_path)
-    assert study_needs("s2", "s2_init_quick") == ["results/s2_init_quick/tables/metrics.parquet"]
-    df = s2.run(cfg)
+    assert study_needs("initialisation", "s2_init_quick") == ["results/s2_init_quick/tables/metrics.parquet"]
+    df = initialisation.run(cfg)
     assert set(df.init) == {"conv std 1e-2", "conv std 1e-1"}  # mlp runs left out
     assert df[df.metric == "dse"].epoch.max() == 3 and df[df.metric == "accuracy"].epoch.max() == 5
     assert len(df[df.metric == "dse"]) == 2 * 4  # t = 2 rows left out
-    fig = s2.FIGURES["s2_training"](df)
+    fig = initialisation.FIGURES["initialisation_training"](df)
     assert fig.axes[0].lines and fig.axes[1].lines
     np.testing.assert_allclose(fig.axes[1].lines[0].get_ydata(), np.arange(6))  # accuracy = epoch
 
 
-def test_s2_training_figure_is_a_target_only_with_init_variant_runs():
-    import repscope.studies.s2 as s2
+def test_initialisation_training_figure_is_a_target_only_with_init_variant_runs():
+    import repscope.studies.initialisation as initialisation
 
-    quick = study_targets(study_config("s2", ["experiment=quick"]), "quick")
-    assert "results/quick/figures/s2_dse_at_init.png" in quick
-    assert not [p for p in quick if "s2_training" in p]  # quick trains no init variants
-    s2q = study_targets(study_config("s2", ["experiment=s2_init_quick"]), "s2_init_quick")
-    assert "results/s2_init_quick/figures/s2_training.png" in s2q
+    quick = study_targets(study_config("initialisation", ["experiment=quick"]), "quick")
+    assert "results/quick/figures/initialisation_dse_at_init.png" in quick
+    assert not [p for p in quick if "initialisation_training" in p]  # quick trains no init variants
+    s2q = study_targets(study_config("initialisation", ["experiment=s2_init_quick"]), "s2_init_quick")
+    assert "results/s2_init_quick/figures/initialisation_training.png" in s2q
     init_only = pd.DataFrame([dict(part="init", dataset="digits", conv_std=0.1, t=1, value=1.0)])
     with pytest.raises(ValueError, match="no training curves"):
-        s2.FIGURES["s2_training"](init_only)
+        initialisation.FIGURES["initialisation_training"](init_only)

@@ -62,30 +62,30 @@ def test_every_study_figure_and_layer_table_is_made(results):
 @pytest.mark.slow
 def test_toy_study_tables_show_their_trends(results):
     root, _ = results
-    t3 = study_table(root, "t3")
-    last = t3[t3.t == t3.t.max()].groupby("blobs").value.mean()
+    splitting = study_table(root, "blob_splitting")
+    last = splitting[splitting.t == splitting.t.max()].groupby("blobs").value.mean()
     assert last[3] == pytest.approx(np.log2(3), abs=0.15) and last[1] < 0.05  # DSE counts the blobs
-    for name in ("t1", "t2", "t4", "t5"):
+    for name in ("intrinsic_dimension", "label_corruption", "subsampling", "mi_estimators"):
         table = study_table(root, name)
         assert len(table) and table.value.notna().any(), name
 
 
 @pytest.mark.slow
-def test_s2_figures_draw_the_runs_of_both_initialisations(results):
+def test_initialisation_figures_draw_the_runs_of_both_initialisations(results):
     root, _ = results
-    df = study_table(root, "s2")
+    df = study_table(root, "initialisation")
     init = df[df.part == "init"].set_index("conv_std").value
     assert init[0.1] > init[0.001]  # a larger conv std starts at a higher DSE
     table = pd.read_parquet(root / "tables" / "metrics.parquet")
     acc = table[(table.metric == "accuracy") & (table.layer == "penultimate")]
-    fig = load_study("s2").FIGURES["s2_training"](df)
+    fig = load_study("initialisation").FIGURES["initialisation_training"](df)
     assert lines(fig.axes[1]) == curves(acc, "epoch", by="model")  # accuracy of each init variant
 
 
 @pytest.mark.slow
-def test_s3_correlates_every_checkpoint(results):
+def test_accuracy_across_models_correlates_every_checkpoint(results):
     root, plan = results
-    df = study_table(root, "s3")
+    df = study_table(root, "accuracy_across_models")
     points = df[df.statistic == "point"]
     n = len(plan.runs) * (plan.cfg.train.epochs + 1)
     assert points.groupby("measure").size().tolist() == [n] * 3
@@ -96,15 +96,15 @@ def test_s3_correlates_every_checkpoint(results):
 @pytest.mark.slow
 def test_layerwise_figures_plot_the_layer_tables(results):
     root, _ = results
-    s4 = study_table(root, "s4")
-    fig = load_study("s4").FIGURES["s4_nc1"](s4)
+    collapse = study_table(root, "collapse_and_decodability")
+    fig = load_study("collapse_and_decodability").FIGURES["collapse_nc1"](collapse)
     for ax, split in zip(fig.axes, ("train", "test")):
-        assert lines(ax) == curves(s4[(s4.metric == "NC1") & (s4.split == split)], "epoch")
+        assert lines(ax) == curves(collapse[(collapse.metric == "NC1") & (collapse.split == split)], "epoch")
 
-    s5 = study_table(root, "s5")
-    assert set(s5.split) == {"train"} and s5[s5.metric == "I_XT"].value.max() <= np.log2(200) + 1e-9
-    wide = s5.pivot_table(index=["layer", "epoch"], columns="metric", values="value").reset_index()
-    fig = load_study("s5").FIGURES["s5_information_plane"](s5)
+    plane = study_table(root, "information_plane")
+    assert set(plane.split) == {"train"} and plane[plane.metric == "I_XT"].value.max() <= np.log2(200) + 1e-9
+    wide = plane.pivot_table(index=["layer", "epoch"], columns="metric", values="value").reset_index()
+    fig = load_study("information_plane").FIGURES["information_plane"](plane)
     assert lines(fig.axes[0]) == curves(wide, "I_XT", "I_TY", order="epoch")  # the binned plane, per layer
 
     dyn = study_table(root, "layer_dynamics")  # DSE / DSMI of every layer against epoch
@@ -115,18 +115,18 @@ def test_layerwise_figures_plot_the_layer_tables(results):
     for ax, metric in zip(fig.axes, ("DSE", "DSMI_Y", "DSMI_X")):
         assert lines(ax) == curves(direct[(direct.metric == metric) & (direct.t == 1)], "epoch")
 
-    s6 = study_table(root, "s6")
-    fig = load_study("s6").FIGURES["s6_manifold_geometry"](s6)
-    cap = s6[s6.metric == "MFT_capacity"].sort_values("depth")
+    geometry = study_table(root, "manifold_geometry")
+    fig = load_study("manifold_geometry").FIGURES["manifold_geometry"](geometry)
+    cap = geometry[geometry.metric == "MFT_capacity"].sort_values("depth")
     assert [y for _, y in lines(fig.axes[0])] == sorted(  # one line per epoch, input to output
         tuple(np.round(g.value.to_numpy(), 9)) for _, g in cap.groupby("epoch"))
     assert set(cap.split) == {"train"}
 
-    s7 = study_table(root, "s7")
-    pairs = set(s7[s7.metric.str.startswith("modularity")].layer)
+    ablation = study_table(root, "modularity_ablation")
+    pairs = set(ablation[ablation.metric.str.startswith("modularity")].layer)
     assert {"block1>block2", "block1>block3", "block1>logits", "penultimate>logits"} <= pairs
-    fig = load_study("s7").FIGURES["s7_ablation_curves"](s7)
-    dh = s7[(s7.metric == "ablation_dH_neuron") & (s7.layer == "block1")].value.to_numpy()
+    fig = load_study("modularity_ablation").FIGURES["ablation_curves"](ablation)
+    dh = ablation[(ablation.metric == "ablation_dH_neuron") & (ablation.layer == "block1")].value.to_numpy()
     np.testing.assert_allclose(fig.axes[len(fig.axes) // 2].lines[0].get_ydata(), np.sort(dh)[::-1])
 
 

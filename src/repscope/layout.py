@@ -185,7 +185,7 @@ class Layout:
         return self.figures / f"{name}.{ext}"
 
     def log(self, name) -> Path:
-        """An experiment-level job's log (``name`` may hold a subfolder: ``studies/t1``)."""
+        """An experiment-level job's log (``name`` may hold a subfolder: ``studies/intrinsic_dimension``)."""
         return self.root / "logs" / f"{name}.log"
 
     def benchmark(self, name) -> Path:

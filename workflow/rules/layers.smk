@@ -1,7 +1,8 @@
-"""Layer-wise measures (studies S4-S7): one job per (run, epoch) that the
-experiment's `experiment.layerwise` block lists, settings from conf/layers/:
-the run folder's layers/epoch_<e>.parquet (repscope layers). The studies
-s4-s7 read these tables (their `needs`)."""
+"""Layer-wise measures: one job per (run, epoch) that the experiment's
+`experiment.layerwise` block lists, settings from conf/layers/: the run folder's
+layers/epoch_<e>.parquet (repscope layers). The layer-wise studies
+(collapse_and_decodability, information_plane, manifold_geometry,
+modularity_ablation, cka_similarity, layer_dynamics) read these tables (their `needs`)."""
 
 from repscope.layerwise import layerwise_selection
 

@@ -170,9 +170,9 @@ def check_study(name: str, s) -> None:
     """A study's composed settings ``s``: the kinds of its values (against
     conf/study/<name>.yaml), then its module's own ``check``; the study command
     runs this too."""
-    from ..studies import load_study
+    from ..studies import load_study, study_name
 
-    defaults = OmegaConf.to_container(load_option("study", name))
+    defaults = OmegaConf.to_container(load_option("study", study_name(name)))
     like(defaults, s, "study")
     module = load_study(name)
     if hasattr(module, "check"):

@@ -1,13 +1,15 @@
 """Studies: one module per study (``run(cfg) -> DataFrame`` and ``FIGURES =
 {figname: draw(df) -> Figure}``) and one config ``conf/study/<name>.yaml``
-(``name``, parameters at paper size, ``figures``). A study that reads files of
-the experiment (the aggregated metrics table) says which with
-``needs(cfg.study) -> [paths]`` (:mod:`repscope.layout` under ``study.results_dir``); one
-that checks its settings beyond their kinds has ``check(cfg.study)`` (both run when the
-workflow is planned, :mod:`repscope.schema.experiment`). An experiment lists its studies,
-with size overrides, in ``experiment.studies``. This module answers the questions the
-command and the Snakemake rules ask: which studies and figures exist, which files a study
-needs, which targets an experiment has."""
+(``name``, an optional short ``alias`` such as the papers' ``t1``, parameters at
+paper size, ``figures``); wherever a study is named, its alias names it too. A
+study that reads files of the experiment (the aggregated metrics table) says which
+with ``needs(cfg.study) -> [paths]`` (:mod:`repscope.layout` under
+``study.results_dir``); one that checks its settings beyond their kinds has
+``check(cfg.study)`` (both run when the workflow is planned,
+:mod:`repscope.schema.experiment`). An experiment lists its studies, with size
+overrides, in ``experiment.studies``. This module answers the questions the
+command and the Snakemake rules ask: which studies and figures exist, which files a
+study needs, which targets an experiment has."""
 from __future__ import annotations
 
 import copy
@@ -20,11 +22,24 @@ from ..config import CONF_DIR, choices, compose, load_option
 from ..layout import Layout
 
 
+def aliases() -> dict[str, str]:
+    """{alias: name} from the study yamls' ``alias`` (the papers' numbering, ``t1`` …)."""
+    return {a: name for name in choices("study") if (a := load_option("study", name).get("alias"))}
+
+
+def study_name(name: str) -> str:
+    """The study's name, given its name or its alias (``t1`` -> ``intrinsic_dimension``)."""
+    names, short = choices("study"), aliases()
+    if name in names:
+        return name
+    if name in short:
+        return short[name]
+    raise ValueError(f"study must be one of {names} or an alias "
+                     f"{dict(sorted(short.items()))}; got {name!r}")
+
+
 def _study_yaml(name: str) -> DictConfig:
-    names = choices("study")
-    if name not in names:
-        raise ValueError(f"study must be one of {names}; got {name!r}")
-    return load_option("study", name)
+    return load_option("study", study_name(name))
 
 
 def study_figures(name: str) -> list[str]:
@@ -54,11 +69,19 @@ def study_needs(name: str, exp: str) -> list[str]:
 
 
 def experiment_studies(cfg) -> list[str]:
-    """The studies an (already composed) experiment config lists."""
-    studies = cfg.experiment.get("studies") or {}
-    for name in studies:
-        _study_yaml(name)
-    return list(studies)
+    """The studies an (already composed) experiment config lists, by name."""
+    return list(_listed(cfg))
+
+
+def _listed(cfg) -> dict:
+    """{name: settings} of ``experiment.studies``, its keys names or aliases."""
+    out = {}
+    for key, settings in (cfg.experiment.get("studies") or {}).items():
+        name = study_name(key)
+        if name in out:
+            raise ValueError(f"experiment.studies lists study {name!r} twice (by name and alias)")
+        out[name] = settings
+    return out
 
 
 def drawn_figures(name: str, exp: str) -> list[str]:
@@ -90,24 +113,24 @@ def study_targets(cfg, exp: str) -> list[str]:
 
 
 def load_study(name: str):
-    """The module ``repscope.studies.<name>``."""
-    _study_yaml(name)
-    return importlib.import_module(f"{__name__}.{name}")
+    """The module ``repscope.studies.<name>`` (``name`` or its alias)."""
+    return importlib.import_module(f"{__name__}.{study_name(name)}")
 
 
 def study_config(name: str, overrides=(), results_dir=None) -> DictConfig:
     """The config composed with the overrides, ``study`` = conf/study/<name>.yaml
-    (as ``+study=<name>`` composes it), the experiment's ``studies.<name>`` block
+    (``name`` or its alias; as ``+study=<name>`` composes it), the experiment's ``studies.<name>`` block
     merged onto it, then the ``study.*`` overrides (``~study.*`` deletes) on top (so
     the command line wins over the experiment); ``study.results_dir`` is where the study
     finds the files it needs (default: the experiment's results folder,
     :class:`repscope.layout.Layout`). The rest is composed once per overrides (the
     workflow asks for every study of one experiment when it is planned)."""
+    name = study_name(name)
     mine = [o.lstrip("+") for o in overrides if o.lstrip("+").startswith("study.")]
     gone = [o[len("~study."):] for o in overrides if o.startswith("~study.")]  # deletions
     rest = tuple(o for o in overrides if o.lstrip("+") not in mine and not o.startswith("~study."))
     cfg = copy.deepcopy(_composed(str(CONF_DIR), rest))
-    extra = (cfg.experiment.get("studies") or {}).get(name) or {}
+    extra = _listed(cfg).get(name) or {}
     study = _study_yaml(name)
     OmegaConf.set_struct(study, True)
     try:

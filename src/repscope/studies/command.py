@@ -12,7 +12,7 @@ import time
 from pathlib import Path
 
 from ..config import split_args
-from . import figure_study, load_study, study_config
+from . import figure_study, load_study, study_config, study_name
 
 log = logging.getLogger("repscope.study")
 OWN_KEYS = ("out", "in", "results")
@@ -36,6 +36,7 @@ def study(argv) -> int:
 
     usage = "repscope study <name> [hydra overrides] out=<table.parquet> [results=<dir>]"
     (name,), own, overrides = _parse(argv, 1, usage, ["out"])
+    name = study_name(name)  # the alias (t1 …) names the same study
     out = Path(own["out"])
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     cfg = study_config(name, overrides, own.get("results"))
@@ -58,6 +59,7 @@ def figure(argv) -> int:
 
     usage = "repscope figure <study> <figname> in=<table.parquet> out=<stem>"
     (name, figname), own, _ = _parse(argv, 2, usage, ["in", "out"])
+    name = study_name(name)
     if figure_study(figname) != name:
         raise ValueError(f"figure {figname!r} belongs to study {figure_study(figname)!r}, not {name!r}")
     save_figure(load_study(name).FIGURES[figname](pd.read_parquet(own["in"])), own["out"])

@@ -1,7 +1,7 @@
 """`repscope fidelity experiment=<name> [results=<dir>] [out=<file.md>]`: the
 fidelity record of the toy studies T1-T5 (docs/fidelity.md). For every
 published trend or number it reads the value repscope regenerated from the
-studies' tables (results/<name>/studies/t*.parquet), puts the two side by
+studies' tables (results/<name>/studies/<study>.parquet), puts the two side by
 side with their difference and says whether they agree. The prose (sources,
 setups taken from the authors' code, choices where they are silent, why a
 value disagrees) lives in ``SETUP`` and in each check's ``note``."""
@@ -49,7 +49,7 @@ def _spearman(x, y) -> float:
                                                       method="spearman"))
 
 
-def t1_checks(df) -> list[Check]:
+def intrinsic_dimension_checks(df) -> list[Check]:
     pts = df[df.panel == "points"]
     log2n = float(pts.log2_n.iloc[0])
     dse = pts[pts.measure == "DSE"].groupby(["distribution", "noise", "t", "intrinsic_dim"]).value.mean()
@@ -102,7 +102,7 @@ def t1_checks(df) -> list[Check]:
     return checks
 
 
-def t2_checks(df) -> list[Check]:
+def label_corruption_checks(df) -> list[Check]:
     d = df[(df.measure == "DSMI") & (df.t == df.t.min())]
     mean = d.groupby(["branches", "noise", "corruption"]).value.mean()
     clean = mean.xs(0.0, level="corruption").groupby(level="branches").mean()
@@ -134,7 +134,7 @@ def t2_checks(df) -> list[Check]:
     ] + checks
 
 
-def t3_checks(df) -> list[Check]:
+def blob_splitting_checks(df) -> list[Check]:
     last = df[df.t == df.t.max()].groupby(["blobs", "dim"]).value.mean()
     t_max = int(df.t.max())
     out = []
@@ -146,7 +146,7 @@ def t3_checks(df) -> list[Check]:
     return out
 
 
-def t4_checks(df) -> list[Check]:
+def subsampling_checks(df) -> list[Check]:
     curves = df.groupby(["t", "dim", "ratio"]).value.mean()
     spread = curves.groupby(level=["t", "dim"]).agg(lambda v: v.max() - v.min())
     by_t = spread.groupby(level="t").max()
@@ -160,7 +160,7 @@ def t4_checks(df) -> list[Check]:
     return out
 
 
-def t5_checks(df) -> list[Check]:
+def mi_estimators_checks(df) -> list[Check]:
     d = df[(df.part == "dimension") & (df.noise == df.noise.min())]
     mi = d.groupby(["estimator", "dim"]).value.mean()
     secs = d.groupby(["estimator", "dim"]).seconds.mean()
@@ -207,11 +207,11 @@ def t5_checks(df) -> list[Check]:
     return out
 
 
-SIZE_COLUMNS = {"t1": ["n_points", "intrinsic_dim", "noise", "t", "rep"],
-                "t2": ["branches", "noise", "corruption", "t", "rep"],
-                "t3": ["blobs", "dim", "t", "rep"],
-                "t4": ["dim", "ratio", "n_points", "t", "rep"],
-                "t5": ["n_points", "dim", "noise", "corruption", "rep"]}
+SIZE_COLUMNS = {"intrinsic_dimension": ["n_points", "intrinsic_dim", "noise", "t", "rep"],
+                "label_corruption": ["branches", "noise", "corruption", "t", "rep"],
+                "blob_splitting": ["blobs", "dim", "t", "rep"],
+                "subsampling": ["dim", "ratio", "n_points", "t", "rep"],
+                "mi_estimators": ["n_points", "dim", "noise", "corruption", "rep"]}
 
 
 def _reps(s):
@@ -219,13 +219,13 @@ def _reps(s):
 
 
 # column of the table -> the values the experiment's study config asks for
-EXPECTED = {"t1": {"rep": _reps, "intrinsic_dim": lambda s: evenly(
+EXPECTED = {"intrinsic_dimension": {"rep": _reps, "intrinsic_dim": lambda s: evenly(
                 s.min_intrinsic_dim, s.ambient_dim, s.n_intrinsic_dims, integer=True)},
-            "t2": {"rep": _reps, "branches": lambda s: list(s.branches)},
-            "t3": {"rep": _reps, "dim": lambda s: list(s.dims)},
-            "t4": {"rep": _reps, "dim": lambda s: evenly(s.min_dim, s.max_dim, s.n_dims,
+            "label_corruption": {"rep": _reps, "branches": lambda s: list(s.branches)},
+            "blob_splitting": {"rep": _reps, "dim": lambda s: list(s.dims)},
+            "subsampling": {"rep": _reps, "dim": lambda s: evenly(s.min_dim, s.max_dim, s.n_dims,
                                                          integer=True)},
-            "t5": {"rep": _reps, "dim": lambda s: list(s.dims), "noise": lambda s: list(s.noise)}}
+            "mi_estimators": {"rep": _reps, "dim": lambda s: list(s.dims), "noise": lambda s: list(s.noise)}}
 
 
 def partial_line(name, df, experiment) -> str:
@@ -253,12 +253,14 @@ def size_line(name, df) -> str:
     return "Table: " + "; ".join(parts) + ".\n"
 
 
-CHECKS = {"t1": t1_checks, "t2": t2_checks, "t3": t3_checks, "t4": t4_checks, "t5": t5_checks}
-TITLES = {"t1": "T1 — DSE against intrinsic dimension; the matrix panel",
-          "t2": "T2 — DSMI against label corruption on trees",
-          "t3": "T3 — blob splitting",
-          "t4": "T4 — subsampling robustness",
-          "t5": "T5 — MI estimators in high dimension"}
+CHECKS = {"intrinsic_dimension": intrinsic_dimension_checks, "label_corruption": label_corruption_checks,
+          "blob_splitting": blob_splitting_checks, "subsampling": subsampling_checks,
+          "mi_estimators": mi_estimators_checks}
+TITLES = {"intrinsic_dimension": "T1 — DSE against intrinsic dimension; the matrix panel",
+          "label_corruption": "T2 — DSMI against label corruption on trees",
+          "blob_splitting": "T3 — blob splitting",
+          "subsampling": "T4 — subsampling robustness",
+          "mi_estimators": "T5 — MI estimators in high dimension"}
 HEADER = ("| quantity | published | repscope | difference | verdict | note |\n"
           "| --- | --- | --- | --- | --- | --- |")
 
@@ -266,14 +268,14 @@ HEADER = ("| quantity | published | repscope | difference | verdict | note |\n"
 def record(results_dir, experiment) -> str:
     """docs/fidelity.md as text, from the study tables under ``results_dir``."""
     parts = [f"# Fidelity record of the toy studies\n\nGenerated by `repscope fidelity "
-             f"experiment={experiment}` from `results/{experiment}/studies/t*.parquet`. Do not "
-             f"edit by hand: the prose is in `src/repscope/studies/fidelity.py`.\n\n"
+             f"experiment={experiment}` from the toy studies' tables in `results/{experiment}/studies/`. "
+             f"Do not edit by hand: the prose is in `src/repscope/studies/fidelity.py`.\n\n"
              f"Published trends: {PAPER}, its toy figures and the authors' repository README "
              f"({REPO}). \"difference\" is repscope − published where the paper gives a number.\n",
              SETUP]
     for name, checks in CHECKS.items():
         path = Layout(results_dir).study(name)
-        parts.append(f"## {TITLES[name]}\n")
+        parts.append(f"## {TITLES[name]} (`{name}`)\n")
         if not path.exists():
             parts.append(f"No table at `{path}`: run `snakemake --cores 2 --config "
                          f"experiment={experiment}`.\n")
@@ -371,8 +373,8 @@ own. Where the authors' scripts and the papers' text are silent or differ, the c
 """
 
 NOTES = {
-    "t1": "",
-    "t5": "\nDMEE-MI is about −log2 3 on separated blobs: a random subset of the three blobs has a "
+    "intrinsic_dimension": "",
+    "mi_estimators": "\nDMEE-MI is about −log2 3 on separated blobs: a random subset of the three blobs has a "
           "block-diagonal diffusion matrix, whose entries are less spread than those of one "
           "blob's, so the matrix-entry entropy of the class blocks exceeds that of random subsets "
           "by log2 3 and the difference changes sign.\n",

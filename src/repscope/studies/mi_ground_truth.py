@@ -15,7 +15,7 @@ from omegaconf import OmegaConf
 
 from ..data.mixtures import Mixture, labelled_mixture, mixture_mutual_information
 from ._common import cell_rng, line_grid, measure_cells
-from .t5 import estimators
+from .mi_estimators import estimators
 
 
 def check(s) -> None:

@@ -26,4 +26,4 @@ def draw(df):
     return fig
 
 
-FIGURES = {"s6_manifold_geometry": draw}
+FIGURES = {"manifold_geometry": draw}

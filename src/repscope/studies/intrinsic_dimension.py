@@ -92,5 +92,5 @@ def draw_matrix_entropy(df):
     return line_grid(d, x="alpha", hue="n", row="row", sharey=False, ylabel="entropy (bits)")
 
 
-FIGURES = {"t1_entropy_vs_dimension": draw_entropy_vs_dimension,
-           "t1_matrix_entropy": draw_matrix_entropy}
+FIGURES = {"intrinsic_dimension_entropy": draw_entropy_vs_dimension,
+           "intrinsic_dimension_matrix_entropy": draw_matrix_entropy}

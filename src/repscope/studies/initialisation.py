@@ -24,7 +24,7 @@ def needs(s) -> list[Path]:
 
 def drawn(s) -> list[str]:
     """The training curves need init-variant runs (``study.training.models``)."""
-    return list(FIGURES) if s.training.models else ["s2_dse_at_init"]
+    return list(FIGURES) if s.training.models else ["initialisation_dse_at_init"]
 
 
 def _init_dse(cfg) -> list[dict]:
@@ -92,7 +92,7 @@ def draw_training(df):
     d = df[df.part == "training"]
     if d.empty:
         raise ValueError("the S2 table has no training curves: the experiment trains no init "
-                         "variants (study.training.models is empty), so s2_training is not drawn")
+                         "variants (study.training.models is empty), so initialisation_training is not drawn")
     fig, axes = plt.subplots(1, 2, figsize=(8, 3))
     sns.lineplot(data=d[d.metric == "dse"], x="epoch", y="value", hue="init", style="dataset",
                  errorbar="sd", ax=axes[0])
@@ -104,4 +104,4 @@ def draw_training(df):
     return fig
 
 
-FIGURES = {"s2_dse_at_init": draw_dse_at_init, "s2_training": draw_training}
+FIGURES = {"initialisation_dse_at_init": draw_dse_at_init, "initialisation_training": draw_training}

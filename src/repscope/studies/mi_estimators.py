@@ -141,6 +141,6 @@ def draw_runtime(df):
                      logy=True, ylabel="run time (s)")
 
 
-FIGURES = {"t5_mi_vs_dimension": draw_mi_vs_dimension,
-           "t5_mi_vs_corruption": draw_mi_vs_corruption,
-           "t5_runtime": draw_runtime}
+FIGURES = {"mi_estimators_vs_dimension": draw_mi_vs_dimension,
+           "mi_estimators_vs_corruption": draw_mi_vs_corruption,
+           "mi_estimators_runtime": draw_runtime}

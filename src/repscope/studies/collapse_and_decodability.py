@@ -35,4 +35,4 @@ def draw_decodable(df):
                      hline_label="entropy", sharey=False, ylabel="decodable information (bits)")
 
 
-FIGURES = {"s4_nc1": draw_nc1, "s4_decodable_information": draw_decodable}
+FIGURES = {"collapse_nc1": draw_nc1, "decodable_information": draw_decodable}

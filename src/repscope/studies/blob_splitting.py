@@ -42,4 +42,4 @@ def draw_blob_splitting(df):
                      ylabel="DSE (bits)")
 
 
-FIGURES = {"t3_blob_splitting": draw_blob_splitting}
+FIGURES = {"blob_splitting": draw_blob_splitting}

@@ -36,4 +36,4 @@ def draw_subsampling(df):
     return line_grid(d, x="dim", hue="t", style="kept", ylabel="DSE (bits)")
 
 
-FIGURES = {"t4_subsampling": draw_subsampling}
+FIGURES = {"subsampling": draw_subsampling}

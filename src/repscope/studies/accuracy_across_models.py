@@ -164,4 +164,4 @@ def draw_measures_vs_accuracy(df):
     return fig
 
 
-FIGURES = {"s3_measures_vs_accuracy": draw_measures_vs_accuracy}
+FIGURES = {"accuracy_across_models": draw_measures_vs_accuracy}

@@ -86,4 +86,4 @@ def draw_modularity(df):
     return fig
 
 
-FIGURES = {"s7_ablation_curves": draw_ablation, "s7_modularity": draw_modularity}
+FIGURES = {"ablation_curves": draw_ablation, "modularity": draw_modularity}

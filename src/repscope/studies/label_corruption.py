@@ -63,4 +63,4 @@ def draw_mi_vs_corruption(df):
                      col="noise", sharey=False, ylabel="MI(Z; label) (bits)")
 
 
-FIGURES = {"t2_mi_vs_corruption": draw_mi_vs_corruption}
+FIGURES = {"label_corruption_mi": draw_mi_vs_corruption}

@@ -46,4 +46,4 @@ def draw(df):
     return fig
 
 
-FIGURES = {"s5_information_plane": draw}
+FIGURES = {"information_plane": draw}
