@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import itertools
 import math
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from multiprocessing import get_context
 
 import numpy as np
@@ -58,7 +58,7 @@ def measure_cells(measure, cells, *, workers: int, setup, args=(), cost=None, de
     with ProcessPoolExecutor(workers, mp_context=get_context("spawn"), initializer=_start_worker,
                              initargs=(setup, args)) as pool:
         jobs = {i: pool.submit(_in_worker, measure, cells[i]) for i in order}
-        for job in tqdm(jobs.values(), **progress):
+        for job in tqdm(as_completed(jobs.values()), **progress):
             job.result()  # a failure stops the study here
         return [row for i in range(len(cells)) for row in jobs[i].result()]
 
