@@ -351,6 +351,7 @@ def test_fidelity_record_sets_published_trends_beside_the_tables(small_tables, t
     text = out.read_text()
     for title in ("T1", "T2", "T3", "T4", "T5"):
         assert f"## {title} " in text
+    assert "Run time" not in text  # no benchmark files: the tables were not made by the workflow
     splitting = small_tables["blob_splitting"]
     last = splitting[splitting.t == splitting.t.max()].set_index("blobs").value
     assert f"| {last[3]:.3f} | {last[3] - math.log2(3):+.3f} |" in text  # value and difference
@@ -358,9 +359,13 @@ def test_fidelity_record_sets_published_trends_beside_the_tables(small_tables, t
     bad = splitting.assign(value=np.where(splitting.blobs == 3, 0.5, splitting.value))
     bad.to_parquet(tmp_path / "res" / "studies" / "blob_splitting.parquet")
     (tmp_path / "res" / "studies" / "subsampling.parquet").unlink()
+    bench = tmp_path / "res" / "benchmarks" / "study" / "blob_splitting.tsv"
+    bench.parent.mkdir(parents=True)
+    bench.write_text("s\th:m:s\tmax_rss\tmean_load\tcpu_time\n90.0\t0:01:30\t100.0\t195.0\t175.5\n")
     main(["fidelity", "experiment=toy_paper", f"results={tmp_path / 'res'}", f"out={out}"])
     text = out.read_text()
     assert "| 0.500 | -1.085 | **disagrees** |" in text
+    assert text.count("Run time: ") == 1 and "Run time: 1.5 min wall, 2.9 CPU-minutes" in text
     assert "No table at" in text and "subsampling.parquet" in text
 
 

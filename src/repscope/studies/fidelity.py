@@ -240,6 +240,15 @@ def partial_line(name, df, experiment) -> str:
                                 + "; ".join(gaps) + ".\n")
 
 
+def time_line(benchmark) -> str:
+    """The study job's run time, from Snakemake's benchmark file when the workflow made the table."""
+    if not benchmark.exists():
+        return ""
+    b = pd.read_csv(benchmark, sep="\t").iloc[0]
+    return (f"Run time: {b.s / 60:.1f} min wall, {b.cpu_time / 60:.1f} CPU-minutes (Snakemake's "
+            f"benchmark of the study job, on the machine that ran it).\n")
+
+
 def size_line(name, df) -> str:
     """The grid the table holds, read from the table itself."""
     parts = []
@@ -282,7 +291,8 @@ def record(results_dir, experiment) -> str:
             continue
         df = pd.read_parquet(path)
         rows = checks(df)
-        parts.append(size_line(name, df) + partial_line(name, df, experiment))
+        parts.append(size_line(name, df) + partial_line(name, df, experiment)
+                     + time_line(Layout(results_dir).benchmark(f"study/{name}")))
         parts.append(HEADER + "\n" + "\n".join(c.row() for c in rows) + "\n")
         parts.append(NOTES.get(name, ""))
     parts.append(TRAINING)
