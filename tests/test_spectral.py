@@ -177,6 +177,27 @@ def test_per_core_keeps_order_and_runs_without_torch_lapack(monkeypatch):
     np.testing.assert_allclose(lapack.per_core(lapack.eigvalsh_inplace, list(A)), [[1, 2], [3, 5], [1, 1]])
 
 
+def test_per_core_keeps_to_the_threads_the_process_was_given(monkeypatch):
+    """A job (or a study's worker) given one thread runs its stack on one thread, however
+    many cores the machine has; torch's thread count is restored afterwards."""
+    import threading
+
+    import torch
+
+    from repscope.spectral import lapack
+
+    monkeypatch.setattr(lapack, "_cores", lambda: 4)
+    threads = torch.get_num_threads()
+    try:
+        torch.set_num_threads(1)
+        seen = lapack.per_core(lambda x: (threading.get_ident(), x * x), list(range(12)))
+        assert [v for _, v in seen] == [x * x for x in range(12)]
+        assert len({ident for ident, _ in seen}) == 1
+        assert torch.get_num_threads() == 1
+    finally:
+        torch.set_num_threads(threads)
+
+
 @pytest.mark.parametrize("kind, block_bytes", [("DiffusionOperator", 8 * 150 * 7),  # 7 rows a block
                                                ("PackedDiffusionOperator", 8 * 40 * 40)])  # 40 x 40 blocks
 def test_operators_equal_the_dense_kernel(monkeypatch, kind, block_bytes):

@@ -194,7 +194,9 @@ def eigvalsh_inplace(a, lapack: str = "mkl"):
 def per_core(fn, items, mkl: bool = True) -> list:
     """[fn(x) for x in items] on one thread per core, each taking the next
     item as it finishes the last, with single-threaded BLAS and LAPACK
-    (OpenBLAS, torch's MKL where ``mkl``, torch's own threads).
+    (OpenBLAS, torch's MKL where ``mkl``, torch's own threads). No more
+    threads than the process was given (torch's thread count, which a job's
+    ``OMP_NUM_THREADS`` sets; 1 in a study's worker processes).
 
     For many small dense problems (DSMI's class and subset kernels): each is
     built and solved on one core while it sits in that core's cache, and the
@@ -213,7 +215,7 @@ def per_core(fn, items, mkl: bool = True) -> list:
         if torch:
             torch.set_num_threads(1)
         with threadpool_limits(1), ThreadPoolExecutor(
-                min(_cores(), len(items)),
+                min(_cores(), threads or _cores(), len(items)),
                 initializer=lapack[1] if lapack else None, initargs=(1,)) as pool:  # MKL: 1 thread here
             return list(pool.map(fn, items))
     finally:
