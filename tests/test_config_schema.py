@@ -29,6 +29,9 @@ ROOT = Path(__file__).resolve().parents[1]
     ("layers.nc1.global_mean=median", "layers.nc1.global_mean"),
     ("layers.dib.lr=0", "layers.dib.lr"),
     ("metrics.t=[0]", "metrics.t"),
+    ("+metrics.bandwidth=1", "metrics: unknown key"),
+    ("metrics.solver.probes=1", "metrics.solver: slq_probes must be at least 2"),
+    ("metrics.peers.neural.lr=0", "metrics.peers.neural.lr must be a positive number"),
     ("+experiment.studies.blob_splitting={n_points: many}", "study.n_points"),
     ("+experiment.studies.mi_ground_truth={use: [DSMI_x]}", "study.use"),
     ("+experiment.studies.mi_estimators={estimators: {KSG: {kind: ksg2}}}", "estimators.KSG.kind"),
@@ -69,7 +72,7 @@ def test_the_schema_names_what_the_packages_implement():
     from repscope.models.small import ACTIVATIONS
     from repscope.training.objectives import SIMCLR_LOSSES
 
-    assert set(groups.DATASETS) == set(LOADERS) == set(choices("dataset"))
+    assert list(LOADERS) == list(groups.DATASETS) and set(groups.DATASETS) == set(choices("dataset"))
     assert set(groups.ACTIVATIONS) == set(ACTIVATIONS)
     assert set(groups.SIMCLR_LOSSES) == set(SIMCLR_LOSSES)
     assert {compose([f"method={m}"]).method.name for m in choices("method")} <= set(groups.METHODS)

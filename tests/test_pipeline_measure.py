@@ -8,8 +8,8 @@ from repscope.config import compose
 from repscope.metrics import (classic_shannon_entropy, classic_shannon_mutual_information,
                               diffusion_spectral_entropy, diffusion_spectral_measures,
                               diffusion_spectral_mutual_information)
-from repscope.pipeline.measure import measure_layer, select_layers, validate_metrics
-from repscope.pipeline.registry import MEASURES
+from repscope.pipeline.measure import measure_layer, select_layers
+from repscope.pipeline.registry import MEASURES, validate_metrics
 
 
 def _metrics(**changes):

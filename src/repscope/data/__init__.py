@@ -1,9 +1,9 @@
 """Datasets chosen by ``dataset.name``, the fixed evaluation subset, and the
 per-batch preprocessing/augmentation pipeline.
 
-Add a dataset: write a loader returning :class:`Dataset` in ``sources.py``,
-register it in ``LOADERS``, add its name to ``repscope.schema.groups.DATASETS`` and
-add ``conf/dataset/<name>.yaml``.
+Add a dataset: write a loader ``load_<name>`` returning :class:`Dataset` in
+``sources.py``, add its name to ``repscope.schema.groups.DATASETS`` (``LOADERS`` is
+keyed by that list) and add ``conf/dataset/<name>.yaml``.
 
 The loaders and the pipeline (torch) are imported on first use, so the toy
 generators (``repscope.data.toy``) and the studies' figure jobs start without torch."""

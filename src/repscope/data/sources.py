@@ -1,4 +1,4 @@
-"""Where the raw arrays come from: one loader per ``dataset.name``.
+"""Where the raw arrays come from: one loader ``load_<name>`` per ``dataset.name``.
 
 Each loader returns a :class:`Dataset` of CPU tensors at native resolution
 (uint8 images stay uint8 to keep whole datasets on the accelerator; signals
@@ -13,6 +13,8 @@ from pathlib import Path
 
 import numpy as np
 import torch
+
+from ..schema.groups import DATASETS
 
 
 @dataclass
@@ -120,6 +122,10 @@ def _mnist_like(cls_name: str, name: str):
     return load
 
 
+load_mnist = _mnist_like("MNIST", "mnist")
+load_fashion_mnist = _mnist_like("FashionMNIST", "fashion_mnist")
+
+
 def _chw(a) -> torch.Tensor:
     return torch.from_numpy(np.ascontiguousarray(a.transpose(0, 3, 1, 2)))
 
@@ -153,13 +159,13 @@ def load_szt(dcfg) -> Dataset:
     return load(dcfg)
 
 
-LOADERS = {
-    "mnist1d": load_mnist1d,
-    "digits": load_digits,
-    "mnist": _mnist_like("MNIST", "mnist"),
-    "fashion_mnist": _mnist_like("FashionMNIST", "fashion_mnist"),
-    "cifar10": load_cifar10,
-    "cifar100": load_cifar100,
-    "stl10": load_stl10,
-    "szt": load_szt,
-}
+def _loaders() -> dict:
+    """{dataset.name: loader}: ``load_<name>`` for every name of the schema's ``dataset.name``
+    (:data:`repscope.schema.groups.DATASETS`, the one list of datasets)."""
+    missing = [n for n in DATASETS if f"load_{n}" not in globals()]
+    if missing:
+        raise ImportError(f"repscope.schema.groups.DATASETS names {missing} without a load_<name> here")
+    return {name: globals()[f"load_{name}"] for name in DATASETS}
+
+
+LOADERS = _loaders()

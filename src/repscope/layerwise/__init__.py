@@ -14,7 +14,7 @@ import numbers
 
 from ..pipeline.registry import LAYER
 from ..pipeline.registry import MEASURES as REGISTRY
-from ..pipeline.registry import in_scope
+from ..pipeline.registry import in_scope, measure_registry
 from ..schema.fields import check
 from ..schema.groups import Layers
 
@@ -28,8 +28,6 @@ def validate_layers(lcfg, metrics=None) -> None:
     ValueError naming the key, the value and what is allowed."""
     allowed = MEASURES
     if metrics is not None:
-        from ..pipeline.measure import measure_registry
-
         allowed = in_scope(measure_registry(metrics), LAYER)
     check(lcfg, Layers, "layers")
     bad = [m for m in lcfg.measures if m not in allowed]

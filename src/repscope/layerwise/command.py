@@ -17,7 +17,7 @@ def layers(argv) -> None:
     from ..config import parse_command
     from ..io import save_table
     from ..layout import RunFolder
-    from ..pipeline.measure import measure_registry
+    from ..pipeline.registry import measure_registry
     from ..training.context import RunContext
     from . import COLUMNS, validate_layers
     from .job import LayerJob

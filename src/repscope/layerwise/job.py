@@ -70,7 +70,7 @@ class LayerJob:
         from omegaconf import OmegaConf
 
         from ..device import resolve_device
-        from ..pipeline.measure import validate_metrics
+        from ..pipeline.registry import validate_metrics
 
         m = OmegaConf.merge(self.cfg.metrics, {"measures": list(measures)})
         validate_metrics(m)
@@ -141,7 +141,7 @@ class LayerJob:
         """The per-embedding ``measures`` (registry ``compute`` or the spectral ones) of
         every hooked layer's activations of the evaluation subset, as the measure job
         computes them on an embedding's layers (settings: ``cfg.metrics``)."""
-        from ..pipeline.measure import measure_registry
+        from ..pipeline.registry import measure_registry
 
         m = self._metrics(measures)
         x_clusters = self._eval_clusters()

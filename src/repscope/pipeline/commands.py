@@ -45,7 +45,7 @@ def _metrics_settings(own: dict, overrides: list):
     composed ``cfg.metrics``; checked either way."""
     from omegaconf import OmegaConf
 
-    from .measure import validate_metrics
+    from .registry import validate_metrics
 
     m = OmegaConf.load(own["metrics"]) if "metrics" in own else compose(overrides).metrics
     validate_metrics(m)

@@ -10,7 +10,7 @@ from functools import cached_property
 from ..config import choices, compose
 from ..layout import Layout, Run
 from ..schema.experiment import check_names, validate_experiment
-from .measure import SPECTRAL
+from .registry import SPECTRAL
 
 SNAKEMAKE_CONFIG = {"experiment": "quick", "check_data": True}  # `snakemake --config` keys and their defaults
 

@@ -19,6 +19,8 @@ have no ``compute`` of their own: :func:`repscope.pipeline.measure.measure_layer
 them together. ``accuracy`` is read from the embedding file."""
 from __future__ import annotations
 
+import importlib
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Callable
 
@@ -202,3 +204,40 @@ def custom(name: str, fn: Callable) -> Measure:
     (both scopes: every cached layer of an embedding, every hooked layer of a checkpoint)."""
     return Measure(name, name, ("Z", "labels", "x_clusters"), unit="", exact=False,
                    compute=lambda Z, labels, x_clusters, m, device: fn(Z, labels, x_clusters))
+
+
+def custom_measures(m) -> dict[str, Measure]:
+    """{name: registry entry} of ``metrics.custom`` ("package.module:function" specs)."""
+    out = {}
+    for name, spec in (m.get("custom") or {}).items():
+        if name in MEASURES:
+            raise ValueError(f"metrics.custom: {name!r} is a built-in measure; choose another name")
+        if not isinstance(spec, str) or spec.count(":") != 1:
+            raise ValueError(f"metrics.custom.{name} must be 'package.module:function'; got {spec!r}")
+        module, func = spec.split(":")
+        try:
+            out[name] = custom(name, getattr(importlib.import_module(module), func))
+        except (ImportError, AttributeError) as err:
+            raise ValueError(f"metrics.custom.{name}: cannot import {spec!r} ({err})") from None
+    return out
+
+
+def measure_registry(m) -> dict[str, Measure]:
+    """The built-in measures and this experiment's custom ones (``m``: the metrics settings)."""
+    return {**MEASURES, **custom_measures(m)}
+
+
+def validate_metrics(m) -> None:
+    """Check ``cfg.metrics`` before any work: its keys against the schema
+    (:class:`repscope.schema.groups.Metrics`), then ``metrics.measures`` against this
+    registry with the custom measures; ValueError naming the key and what is allowed."""
+    from ..schema.fields import check
+    from ..schema.groups import Metrics
+
+    check(m, Metrics, "metrics")
+    listed = m.measures
+    measures = list(listed) if isinstance(listed, Sequence) and not isinstance(listed, str) else [listed]
+    allowed = in_scope(measure_registry(m), EMBEDDING)
+    bad = [x for x in measures if x not in allowed]
+    if not measures or bad:
+        raise ValueError(f"metrics.measures: unknown measure(s) {bad or measures}; valid choices: {allowed}")

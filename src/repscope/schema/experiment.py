@@ -199,7 +199,7 @@ def validate_experiment(cfg, experiment: str, run, overrides=(), check_data: boo
     ``name``) and evaluated epochs. ``check_data``: whether offline datasets
     must be on disk."""
     from ..layerwise import layerwise_selection, validate_layers
-    from ..pipeline.measure import validate_metrics
+    from ..pipeline.registry import validate_metrics
 
     if cfg.experiment.get("name") != experiment:
         raise ValueError(f"experiment.name must equal the experiment's file name {experiment!r} "

@@ -49,8 +49,8 @@ def integer(low: int | None = None, *, optional: bool = False):
 def number(low: float | None = None, high: float | None = None, *, above: bool = False,
            below: bool = False, optional: bool = False):
     """A finite number in [low, high] (``above``/``below``: the bound excluded)."""
-    if low == 0 and above and high is None:
-        what = "a positive number"
+    if low == 0 and above and not below:
+        what = "a positive number" + ("" if high is None else f" <= {high:g}")
     else:
         lo = "" if low is None else f"({low:g}" if above else f"[{low:g}"
         hi = "" if high is None else f"{high:g})" if below else f"{high:g}]"
@@ -61,6 +61,29 @@ def number(low: float | None = None, high: float | None = None, *, above: bool =
                 high is not None and (v >= high if below else v > high)):
             _fail(key, what, v)
     return _spec(test, optional, what)
+
+
+def number_list(low: float | None = None, high: float | None = None, *, above: bool = False):
+    """A non-empty list of numbers, each as :func:`number` allows."""
+    one = number(low, high, above=above)
+    what = f"a non-empty list of numbers, each {one.metadata['doc']}"
+
+    def test(v, key):
+        if not _is_list(v) or not v:
+            _fail(key, what, _plain(v))
+        for x in v:
+            one.metadata["check"](x, key)
+    return _spec(test, False, what)
+
+
+def positive_or(*options):
+    """A positive number or one of ``options`` (e.g. a bandwidth rule's name)."""
+    def test(v, key):
+        if isinstance(v, str):
+            check_choice(v, key, options)
+        elif not _is_num(v) or v <= 0:
+            _fail(key, "a positive number", v)
+    return _spec(test, False, f"a positive number or one of {sorted(options)}")
 
 
 def choice(*options, optional: bool = False):
