@@ -181,6 +181,7 @@ def test_per_core_keeps_to_the_threads_the_process_was_given(monkeypatch):
     """A job (or a study's worker) given one thread runs its stack on one thread, however
     many cores the machine has; torch's thread count is restored afterwards."""
     import threading
+    import time
 
     import torch
 
@@ -190,7 +191,11 @@ def test_per_core_keeps_to_the_threads_the_process_was_given(monkeypatch):
     threads = torch.get_num_threads()
     try:
         torch.set_num_threads(1)
-        seen = lapack.per_core(lambda x: (threading.get_ident(), x * x), list(range(12)))
+        def slow_square(x):  # slow enough that a pool of several threads would use them
+            time.sleep(0.01)
+            return threading.get_ident(), x * x
+
+        seen = lapack.per_core(slow_square, list(range(12)))
         assert [v for _, v in seen] == [x * x for x in range(12)]
         assert len({ident for ident, _ in seen}) == 1
         assert torch.get_num_threads() == 1
