@@ -229,10 +229,10 @@ def measure_registry(m) -> dict[str, Measure]:
 
 def validate_metrics(m) -> None:
     """Check ``cfg.metrics`` before any work: its keys against the schema
-    (:class:`repscope.schema.groups.Metrics`), then ``metrics.measures`` against this
+    (:class:`repscope.schema.metrics.Metrics`), then ``metrics.measures`` against this
     registry with the custom measures; ValueError naming the key and what is allowed."""
     from ..schema.fields import check
-    from ..schema.groups import Metrics
+    from ..schema.metrics import Metrics
 
     check(m, Metrics, "metrics")
     listed = m.measures

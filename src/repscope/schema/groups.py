@@ -1,24 +1,17 @@
 """The typed schema of the config groups: those a run composes (``dataset``,
 ``model``, ``method``, ``train`` and the top-level ``seed``), ``metrics``,
-``layers`` and ``paths``. Each dataclass declares every key of its group
+``layers`` and ``paths`` (``metrics`` in :mod:`repscope.schema.metrics`). Each dataclass declares every key of its group
 (conf/<group>/) with its type and what is allowed. The names of the options of
 the torch packages (datasets, models, methods, optimisers, …) live here: the
 loaders are keyed by ``DATASETS`` (repscope.data.sources) and the others are
 tested to agree (tests/test_config_schema.py), so checking a config needs none
-of them (no torch import); the metrics options come from the torch-free
-``spectral`` and ``metrics.sampling`` that implement them."""
+of them (no torch import)."""
 from __future__ import annotations
 
-import dataclasses
-import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from .._validate import MAX_T
-from ..metrics.sampling import SAMPLING
-from ..spectral import ADJACENCY_KINDS, BACKENDS, BANDWIDTH_RULES, DTYPES, Solver
-from .fields import (anything, check, choice, flag, group, integer, integers, interval, names, number, number_list,
-                     positive_or, text)
+from .fields import anything, check, choice, flag, group, integer, integers, interval, names, number, text
 
 DATASETS = ("mnist1d", "digits", "mnist", "fashion_mnist", "cifar10", "cifar100", "stl10", "szt")
 # Files a dataset reads under dataset.root when dataset.download is false (torchvision's folders);
@@ -252,75 +245,6 @@ class Layers:
     info_plane: InfoPlane = group(InfoPlane)
     ablation: Ablation = group(Ablation)
     modularity: Modularity = group(Modularity)
-
-
-@dataclass
-class Neural:
-    hidden: int = integer(1)
-    steps: int = integer(1)
-    batch_size: int = integer(1)
-    lr: float = number(0, above=True)
-
-
-@dataclass
-class Peers:
-    """The settings of the peer measures (KSG_Y, kNN_acc, probe_acc, ASE/ASMI_Y, MINE_Y/InfoNCE_Y)."""
-
-    ksg_k: int = integer(1)
-    knn_k: int = integer(1)
-    n_folds: int = integer(1)
-    probe_C: float = number(0, above=True)
-    adjacency: str = choice(*ADJACENCY_KINDS)
-    neural: Neural = group(Neural)
-
-
-def _solver_values(node, prefix):
-    try:
-        Solver(**node)
-    except ValueError as err:
-        raise ValueError(f"{prefix}: {err}") from None
-
-
-# metrics.solver: the keys of repscope.spectral.Solver, whose own checks judge the values
-SolverSettings = dataclasses.make_dataclass(
-    "SolverSettings", [(f.name, object, anything(f"Solver.{f.name}")) for f in dataclasses.fields(Solver)],
-    namespace={"RULES": (_solver_values,)})
-
-
-def _device(node, prefix):
-    device = str(node.device)
-    if not (device in ("auto", "cpu", "cuda") or re.fullmatch(r"cuda:\d+", device)):
-        raise ValueError(f"{prefix}.device must be 'auto', 'cpu', 'cuda' or 'cuda:<i>'; got {device!r}")
-    if node.backend == "numpy" and device not in ("auto", "cpu"):
-        raise ValueError(f"{prefix}.device must be 'cpu' or 'auto' with {prefix}.backend='numpy'; "
-                         f"got {device!r}")
-
-
-@dataclass
-class Metrics:
-    """``conf/metrics/``: the per-checkpoint measures. The measure names (the registry's
-    and ``custom``'s) are checked against the registry
-    (:func:`repscope.pipeline.registry.validate_metrics`)."""
-
-    RULES = (_device,)
-    name: str = text()
-    measures: list = anything("a non-empty list of measure names")
-    custom: dict = anything("{NAME: 'package.module:function'}")
-    layers: list = names()
-    sigma: float = positive_or(*BANDWIDTH_RULES)
-    t: list = number_list(0, MAX_T, above=True)
-    knn_k: int = integer(1)
-    n_repetitions: int = integer(1)
-    max_n: int = integer(1, optional=True)
-    solver: SolverSettings = group(SolverSettings)
-    sampling: str = choice(*SAMPLING)
-    seed: int = integer()
-    cse_bins: int = integer(1)
-    x_clusters: int = integer(1)
-    peers: Peers = group(Peers)
-    backend: str = choice(*BACKENDS)
-    dtype: str = choice(*DTYPES)
-    device: str = anything("'auto', 'cpu', 'cuda' or 'cuda:<i>' ('auto' or 'cpu' with backend numpy)")
 
 
 @dataclass
