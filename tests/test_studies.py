@@ -151,7 +151,7 @@ def test_mi_estimators_times_every_estimator_and_dsmi_sees_the_labels():
 
 def test_mi_estimators_blob_sets_measured_by_two_processes_give_the_rows_of_one():
     """study.workers: every blob set (cell) draws its points, noise and seeds from its own
-    generator and the costliest cells go first, yet the rows come back in the order and with
+    generator and the dimension sweep's highest dimensions go first, yet the rows come back in the order and with
     the values of one process."""
     import pandas as pd
 

@@ -1,12 +1,10 @@
 """What every study module shares: seeded generators per grid cell, a progress
-bar over the grid, cells measured in worker processes, and the seaborn line grid
-most figures are."""
+bar over the grid, and the seaborn line grid most figures are (cells measured in
+worker processes: :mod:`repscope.studies.cells`)."""
 from __future__ import annotations
 
 import itertools
 import math
-from concurrent.futures import ProcessPoolExecutor, as_completed
-from multiprocessing import get_context
 
 import numpy as np
 from tqdm.auto import tqdm
@@ -24,43 +22,6 @@ def grid(desc: str, **axes):
     combos = list(itertools.product(*(list(enumerate(axes[n])) for n in names)))
     for combo in tqdm(combos, desc=desc, mininterval=2.0):
         yield dict(zip(names, combo))
-
-
-_WORKER = {}
-
-
-def _start_worker(setup, args) -> None:
-    """A worker process: one thread (the workers share the job's cores), its own state."""
-    import torch
-    from threadpoolctl import threadpool_limits
-
-    torch.set_num_threads(1)
-    _WORKER["blas"] = threadpool_limits(1)  # numpy's and scipy's BLAS too, for the process's life
-    _WORKER["state"] = setup(*args)
-
-
-def _in_worker(measure, cell):
-    return measure(cell, _WORKER["state"])
-
-
-def measure_cells(measure, cells, *, workers: int, setup, args=(), cost=None, desc="cells") -> list:
-    """The rows of every cell, in the order of ``cells``: ``measure(cell, state) -> [rows]``,
-    ``state = setup(*args)`` made once per process (e.g. the estimators, warmed up).
-    ``workers`` > 1: that many processes side by side, one thread each, the costliest
-    cells (``cost(cell)``) first so the last ones to finish are short. A cell's rows must
-    depend on the cell alone (its own generator), so they do not depend on ``workers``;
-    ``measure`` and ``setup`` are module-level functions (sent to the workers)."""
-    progress = dict(total=len(cells), desc=desc, mininterval=2.0)
-    if workers == 1:
-        state = setup(*args)
-        return [row for cell in tqdm(cells, **progress) for row in measure(cell, state)]
-    order = sorted(range(len(cells)), key=(lambda i: -cost(cells[i])) if cost else None)
-    with ProcessPoolExecutor(workers, mp_context=get_context("spawn"), initializer=_start_worker,
-                             initargs=(setup, args)) as pool:
-        jobs = {i: pool.submit(_in_worker, measure, cells[i]) for i in order}
-        for job in tqdm(as_completed(jobs.values()), **progress):
-            job.result()  # a failure stops the study here
-        return [row for i in range(len(cells)) for row in jobs[i].result()]
 
 
 def evenly(start, stop, num, integer=False) -> list:

@@ -8,8 +8,11 @@ folder (:class:`repscope.layout.Layout`)."""
 from __future__ import annotations
 
 import logging
+import shutil
 import time
 from pathlib import Path
+
+from omegaconf import open_dict
 
 from ..config import split_args
 from . import figure_study, load_study, study_config, study_name
@@ -41,9 +44,13 @@ def study(argv) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     cfg = study_config(name, overrides, own.get("results"))
     check_study(name, cfg.study)
+    cells = out.parent / f".{out.name}.cells"  # finished cells of a study stopped before its end
+    with open_dict(cfg):
+        cfg.study.cells_dir = str(cells)
     start = time.perf_counter()
     df = load_study(name).run(cfg)
     save_table(df, out)
+    shutil.rmtree(cells, ignore_errors=True)
     log.info("study %s: %d rows in %.1f s -> %s", name, len(df), time.perf_counter() - start, out)
     return 0
 

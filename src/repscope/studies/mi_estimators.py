@@ -19,7 +19,8 @@ from ..metrics import adjacency_spectral_mutual_information, diffusion_spectral_
 from ..metrics.baselines import ksg_mutual_information
 from ..metrics.dsmi import binned_mutual_information
 from ..metrics.variational import infonce_mutual_information, mine_mutual_information
-from ._common import cell_rng, evenly, line_grid, measure_cells
+from ._common import cell_rng, evenly, line_grid
+from .cells import cell_store, measure_cells
 
 
 def _dsmi(Z, y, **kw):
@@ -113,13 +114,20 @@ def _measure_cell(s, cell, fns) -> list[dict]:
     return rows
 
 
+def _priority(cell):
+    part, rep, dim = cell[:3]
+    return part == "dimension", -rep, dim
+
+
 def run(cfg) -> pd.DataFrame:
-    """Every cell, measured by ``study.workers`` processes side by side (one thread each,
-    the highest dimensions first; 1 = in this process). Run times are per call, on one
-    thread when workers > 1."""
+    """Every cell, measured by ``study.workers`` processes side by side (one thread each;
+    1 = in this process): the dimension sweep first, a repetition at a time, highest
+    dimensions first, so the long cells start early and a stopped run (resumed from its
+    kept cells, :mod:`repscope.studies.cells`) has whole curves. Run times are per call,
+    on one thread when workers > 1."""
     s = cfg.study
     rows = measure_cells(functools.partial(_measure_cell, s), _cells(s), workers=s.workers,
-                         setup=_warmed_up, args=(s,), cost=lambda c: c[2], desc="T5")
+                         store=cell_store(s), setup=_warmed_up, args=(s,), priority=_priority, desc="T5")
     return pd.DataFrame(rows)
 
 

@@ -14,7 +14,8 @@ import pandas as pd
 from omegaconf import OmegaConf
 
 from ..data.mixtures import Mixture, labelled_mixture, mixture_mutual_information
-from ._common import cell_rng, line_grid, measure_cells
+from ._common import cell_rng, line_grid
+from .cells import cell_store, measure_cells
 from .mi_estimators import estimators
 
 
@@ -102,7 +103,7 @@ def run(cfg) -> pd.DataFrame:
     s = cfg.study
     check(s)
     rows = measure_cells(functools.partial(_measure_cell, s, _truths(s)), _cells(s), workers=s.workers,
-                         setup=_estimators, args=(s,), desc="ground truth")
+                         store=cell_store(s), setup=_estimators, args=(s,), desc="ground truth")
     return pd.DataFrame(rows)
 
 
