@@ -149,3 +149,30 @@ def test_critic_pairs_scored_against_distinct_rows_equal_every_pair():
         critic = _critic(5, b.shape[1], 8)
         full = critic.head(critic.fz(z)[:, None, :] + critic.fb(b)[None, :, :])[..., 0]
         torch.testing.assert_close(critic.pairs(z, b), full, rtol=1e-6, atol=1e-6)
+
+
+def test_critic_concat_init_is_one_linear_layer_on_the_concatenated_input():
+    """init='concat' (the DSE authors' MINE): the first layer starts as nn.Linear(dz + db, hidden)
+    under the same seed, so the label's weights are ~1/sqrt(dz + db) small; 'split' gives each
+    block its own fan-in (the label's weights ~1). The critic computes the concatenated layer."""
+    import torch
+    from torch import nn
+
+    from repscope.metrics.variational import _critic
+
+    dz, db, hidden = 400, 1, 16
+    torch.manual_seed(3)
+    critic = _critic(dz, db, hidden, init="concat")
+    torch.manual_seed(3)
+    joint = nn.Linear(dz + db, hidden)
+    torch.testing.assert_close(torch.cat([critic.fz.weight, critic.fb.weight], 1), joint.weight)
+    torch.testing.assert_close(critic.fz.bias, joint.bias)
+    z, b = torch.randn(6, dz), torch.randn(6, db)
+    torch.testing.assert_close(critic.fz(z) + critic.fb(b), joint(torch.cat([z, b], 1)), rtol=1e-5, atol=1e-5)
+    bound = 1 / (dz + db) ** 0.5
+    assert critic.fb.weight.abs().max() <= bound
+    assert _critic(dz, db, hidden, init="split").fb.weight.abs().max() > 10 * bound
+    with pytest.raises(ValueError, match="init"):
+        from repscope.metrics.variational import mine_mutual_information
+
+        mine_mutual_information(*gaussian_blobs(30, 3, seed=0), init="joint")

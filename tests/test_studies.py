@@ -173,8 +173,8 @@ def test_mi_estimators_mine_runs_as_the_authors_ran_it():
     from repscope.metrics.variational import mine_mutual_information
 
     mine = study_config("mi_estimators", ["experiment=paper"]).study.estimators.MINE
-    assert (mine.estimate, mine.held_out, mine.standardize, mine.reference_type) == \
-        ("biased", False, False, "scalar")
+    assert (mine.estimate, mine.held_out, mine.standardize, mine.reference_type, mine.init) == \
+        ("biased", False, False, "scalar", "concat")
     assert (mine.lr, mine.batch_size, mine.steps, mine.hidden) == (1e-4, 500, 2000, 100)
     rng = np.random.default_rng(0)
     Z, y = rng.normal(size=(48, 8)), rng.integers(0, 2, 48)  # independent: I(Z; Y) = 0

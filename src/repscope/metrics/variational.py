@@ -46,7 +46,15 @@ def _inputs(Z, reference, reference_type, standardize=True):
     return Z / (std if std > 0 else 1.0), B
 
 
-def _critic(dz, db, hidden):
+# How the critic's first layer W [z; b] + c starts: "split", each block by its own fan-in
+# (W_z, c as nn.Linear(dz, hidden), W_b as nn.Linear(db, hidden): a one-column label keeps a
+# unit-scale weight however large dz is); "concat", as nn.Linear(dz + db, hidden) on the
+# concatenated input (the DSE authors' MINE: W_b starts ~1/sqrt(dz) small, so in high
+# dimension the label barely reaches the critic).
+CRITIC_INITS = ("split", "concat")
+
+
+def _critic(dz, db, hidden, init="split"):
     """T(z, b) = MLP([z, b]); ``pairs`` scores every z against every b, using
     that the first layer is linear: W [z; b] = W_z z + W_b b."""
     import torch
@@ -55,7 +63,13 @@ def _critic(dz, db, hidden):
     class Critic(nn.Module):
         def __init__(self):
             super().__init__()
+            joint = nn.Linear(dz + db, hidden) if init == "concat" else None
             self.fz, self.fb = nn.Linear(dz, hidden), nn.Linear(db, hidden, bias=False)
+            if joint is not None:
+                with torch.no_grad():
+                    self.fz.weight.copy_(joint.weight[:, :dz])
+                    self.fz.bias.copy_(joint.bias)
+                    self.fb.weight.copy_(joint.weight[:, dz:])
             self.head = nn.Sequential(nn.ReLU(), nn.Linear(hidden, hidden), nn.ReLU(),
                                       nn.Linear(hidden, 1))
 
@@ -78,7 +92,7 @@ def _critic(dz, db, hidden):
 
 
 def _fit_and_score(Z, reference, loss_fn, score_fn, *, reference_type, hidden, steps, batch_size,
-                   lr, seed, device, held_out=True, standardize=True):
+                   lr, seed, device, held_out=True, standardize=True, init="split"):
     """Split, fit the critic on one half with ``loss_fn(critic, z, b)``, return
     ``score_fn(critic, z, b, generator)`` (nats) on the other half (on every
     point, fitted and scored alike, when ``held_out`` is false)."""
@@ -90,6 +104,7 @@ def _fit_and_score(Z, reference, loss_fn, score_fn, *, reference_type, hidden, s
     check_positive(steps, "steps", integer=True)
     check_positive(batch_size, "batch_size", integer=True)
     check_positive(lr, "lr")
+    check_choice(init, "init", CRITIC_INITS)
     check_seed(seed)
     check_device(device)
     Z, B = _inputs(Z, reference, reference_type, standardize)
@@ -103,7 +118,7 @@ def _fit_and_score(Z, reference, loss_fn, score_fn, *, reference_type, hidden, s
     gen = torch.Generator(device="cpu").manual_seed(seed)
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(seed)
-        critic = _critic(Z.shape[1], B.shape[1], hidden).to(device)
+        critic = _critic(Z.shape[1], B.shape[1], hidden, init).to(device)
     opt = eager(torch.optim.Adam)(critic.parameters(), lr=lr)
     m = min(batch_size, len(fit))
     fit_t = torch.as_tensor(fit)
@@ -149,7 +164,7 @@ def _batched_dv(critic, z, b, gen, batch_size):
 
 def mine_mutual_information(Z, reference, *, reference_type="auto", hidden=64, steps=500,
                             batch_size=256, lr=1e-3, ema=0.01, n_shuffles=10, estimate="ema",
-                            held_out=True, standardize=True, seed=0, device="cpu") -> float:
+                            held_out=True, standardize=True, init="split", seed=0, device="cpu") -> float:
     """MINE: the Donsker–Varadhan bound sup_T E_P[T] - log E_{P_Z x P_B}[e^T], in
     bits. ``estimate='ema'``: with the moving-average gradient correction of
     Belghazi et al. (rate ``ema``), reported on the held-out half averaged over
@@ -157,8 +172,9 @@ def mine_mutual_information(Z, reference, *, reference_type="auto", hidden=64, s
     plain (biased-gradient) loss, reported as the mean bound over the batches
     of one pass, as the DSE authors did; with ``held_out=False`` the critic is
     fitted and scored on every point, and ``standardize=False`` feeds Z and a
-    continuous reference as they are. Not clipped: a negative value means the
-    critic found no dependence."""
+    continuous reference as they are; ``init`` how the critic's first layer starts
+    (:data:`CRITIC_INITS`; ``'concat'`` as the authors'). Not clipped: a negative value
+    means the critic found no dependence."""
     import torch
 
     check_choice(estimate, "estimate", MINE_ESTIMATES)
@@ -182,7 +198,7 @@ def mine_mutual_information(Z, reference, *, reference_type="auto", hidden=64, s
 
     nats = _fit_and_score(Z, reference, loss, score, reference_type=reference_type, hidden=hidden,
                           steps=steps, batch_size=batch_size, lr=lr, seed=seed, device=device,
-                          held_out=held_out, standardize=standardize)
+                          held_out=held_out, standardize=standardize, init=init)
     return nats / LN2
 
 
