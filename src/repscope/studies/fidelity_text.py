@@ -50,7 +50,8 @@ own. Where the authors' scripts and the papers' text are silent or differ, the c
   anisotropic ASMI is DSMI at t = 1 and is not repeated), binned MI with 5, 10, 100 bins, KSG
   (k = 3) with the label as a number (NPEET's `mi`, as the authors called it) and the Ross
   continuous–discrete variant, MINE as the authors ran it (`mine_biased` loss: the plain
-  Donsker–Varadhan bound; critic [z, y] → 100 → 100 → 1; Adam, lr 1e-4; batches of 500 for
+  Donsker–Varadhan bound; critic [z, y] → 100 → 100 → 1, its first layer initialised as one
+  `nn.Linear` on the concatenation, so the label's weights start ~1/√d small; Adam, lr 1e-4; batches of 500 for
   200 epochs = 2000 steps at N = 5000; scored as the mean bound over the batches of the same
   points; raw inputs), repscope's held-out MINE with the moving-average gradient correction, and
   InfoNCE. repscope reports every estimate in bits (the authors' MINE values were nats). Batches
@@ -64,9 +65,10 @@ own. Where the authors' scripts and the papers' text are silent or differ, the c
   one blob set per cell and varied only the subset seed and MINE's initialisation). The T1 matrix
   panel uses t = 1, as the authors' did.
 - **The CPU experiment** `toy_paper` runs T1–T5 at these sizes, T5 included (2 repetitions, 3 noise
-  levels, corruption at d = 20 and 100, every estimator). It takes hours on 2 cores, most of it
-  in T5, whose costs grow with d (distances, binning, KSG's max-norm neighbours, MINE's first
-  layer); `paper` runs it on a GPU node. Exact shortcuts keep it shorter: one spectrum per
+  levels, corruption at d = 20 and 100, every estimator). It takes about 2 hours on 2 cores, nearly
+  all of it in T5, whose costs grow with d (distances, binning, KSG's max-norm neighbours, MINE's
+  first layer); a stopped T5 resumes from its finished blob sets; `paper` runs it on a GPU node.
+  Exact shortcuts keep it shorter: one spectrum per
   point cloud for every t; the k-NN ASMI's non-symmetric eigenproblems solved one strongly
   connected component of the graph at a time (the same eigenvalues; random subsets of the
   separated blobs split into one block per blob); KSG's max-norm distances by scipy's `pdist`
@@ -79,7 +81,12 @@ NOTES = {
     "mi_estimators": "\nDMEE-MI is about −log2 3 on separated blobs: a random subset of the three blobs has a "
           "block-diagonal diffusion matrix, whose entries are less spread than those of one "
           "blob's, so the matrix-entry entropy of the class blocks exceeds that of random subsets "
-          "by log2 3 and the difference changes sign.\n",
+          "by log2 3 and the difference changes sign.\n\n"
+          "MINE's collapse in high dimension comes from how its critic starts: as one `nn.Linear` on "
+          "[z, label] (the authors'), the label's weights start ~1/√d small beside d raw coordinates "
+          "in ±10, and lr 1e-4 over 2000 steps does not grow them; with each block initialised by "
+          "its own fan-in (`init: split`, repscope's other estimators) the same MINE keeps 1.14 bits "
+          "at d = 5000 and 0.74 at d = 10 000 (this machine, rep 0, noise 0.01).\n",
 }
 
 TRAINING = """## The training and layer-wise studies: the authors' choices and repscope's
