@@ -182,10 +182,14 @@ def mi_estimators_checks(df) -> list[Check]:
         out.append(Check("MINE (authors' settings) mean for d <= 1000", "informative below d ~ "
                          "2000", low, truth, low > 0.5 * truth,
                          "bits here; the authors' MINE reported nats"))
-    if "MINE" in mi and from5000:
-        high = float(mi["MINE"][from5000].mean())
-        out.append(Check("MINE (authors' settings) mean for d >= 5000", "collapses beyond d ~ "
-                         "2000", high, 0.0, abs(high) < 0.1))
+    if "MINE" in mi and upto1000 and from5000:
+        top = float(mi["MINE", hi])
+        out.append(Check(f"MINE (authors' settings) at d = {hi} (bits)", "collapsed (beyond d ~ 2000)",
+                         top, 0.0, abs(top) < 0.1))
+        half = [x for x in dims if mi["MINE", x] < 0.5 * mi["MINE"][upto1000].mean()]
+        first = half[0] if half else float("nan")
+        out.append(Check("MINE (authors' settings): first d where it is below half its mean for d <= 1000",
+                         "between 2000 and 5000", first, None, 2000 <= first <= 5000))
     binned = [e for e in mi.index.get_level_values(0).unique() if e.startswith("CSMI")]
     if binned:
         b = float(mi[binned].abs().max())
@@ -222,7 +226,12 @@ EXPECTED = {"intrinsic_dimension": {"rep": _reps, "intrinsic_dim": lambda s: eve
             "blob_splitting": {"rep": _reps, "dim": lambda s: list(s.dims)},
             "subsampling": {"rep": _reps, "dim": lambda s: evenly(s.min_dim, s.max_dim, s.n_dims,
                                                          integer=True)},
-            "mi_estimators": {"rep": _reps, "dim": lambda s: list(s.dims), "noise": lambda s: list(s.noise)}}
+            "mi_estimators": {"rep": _reps, "dim": lambda s: list(s.dims), "noise": lambda s: list(s.noise),
+                              "corruption": lambda s: evenly(0, 1, s.n_corruptions)}}
+
+
+def _values(v) -> str:
+    return "[" + ", ".join(f"{x:g}" for x in sorted(v)) + "]"
 
 
 def partial_line(name, df, experiment) -> str:
@@ -231,7 +240,7 @@ def partial_line(name, df, experiment) -> str:
 
     s = study_config(name, [f"experiment={experiment}"]).study
     have = {col: set(df[col].dropna().unique().tolist()) for col in EXPECTED[name] if col in df}
-    gaps = [f"{col}: config {sorted(want(s))}, table {sorted(have[col])}"
+    gaps = [f"{col}: config {_values(want(s))}, table {_values(have[col])}"
             for col, want in EXPECTED[name].items() if col in have and have[col] != set(want(s))]
     return "" if not gaps else ("**Partial table** (not the experiment's full size) — "
                                 + "; ".join(gaps) + ".\n")
