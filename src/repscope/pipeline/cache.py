@@ -21,7 +21,8 @@ CODE = ("metrics", "spectral", "pipeline/measure.py", "pipeline/registry.py", "_
 
 
 def code_digest(parts=CODE) -> str:
-    """sha256 of the package's code that computes the results (``parts``, under src/repscope)."""
+    """sha256 of the package's code that computes the results (``parts``, under src/repscope;
+    ``(".",)``: all of it)."""
     root = Path(__file__).resolve().parents[1]
     files = sorted(p for part in parts for p in ((root / part).rglob("*.py") if (root / part).is_dir()
                                                  else [root / part]))

@@ -7,7 +7,6 @@ repscope's code: a changed setting or a changed line of code starts afresh, and 
 used only if it holds the same cell and can be read."""
 from __future__ import annotations
 
-import functools
 import hashlib
 import json
 import pickle
@@ -18,18 +17,10 @@ from pathlib import Path
 from omegaconf import OmegaConf
 from tqdm.auto import tqdm
 
+from ..pipeline.cache import code_digest
+
 # study keys that do not change a cell's rows
 NOT_IN_FINGERPRINT = ("workers", "results_dir", "cells_dir")
-
-
-@functools.lru_cache(maxsize=1)
-def _code_digest() -> str:
-    """sha256 of every source file of the installed repscope package."""
-    root = Path(__file__).resolve().parents[1]
-    h = hashlib.sha256()
-    for path in sorted(root.rglob("*.py")):
-        h.update(str(path.relative_to(root)).encode() + b"\0" + path.read_bytes())
-    return h.hexdigest()
 
 
 class CellStore:
@@ -37,7 +28,7 @@ class CellStore:
 
     def __init__(self, folder, settings):
         s = {k: v for k, v in OmegaConf.to_container(settings, resolve=True).items() if k not in NOT_IN_FINGERPRINT}
-        key = hashlib.sha256((json.dumps(s, sort_keys=True, default=str) + _code_digest()).encode())
+        key = hashlib.sha256((json.dumps(s, sort_keys=True, default=str) + code_digest((".",))).encode())
         self.dir = Path(folder) / key.hexdigest()[:16]
 
     def get(self, i: int, cell):
