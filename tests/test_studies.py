@@ -331,6 +331,9 @@ def test_figures_plot_the_mean_curves_of_their_table(figname, small_tables, tmp_
     fig.savefig(tmp_path / f"{figname}.png")
     drawn = [(np.asarray(line.get_xdata(), float), np.asarray(line.get_ydata(), float))
              for ax in fig.axes for line in ax.get_lines()]
+    import matplotlib.pyplot as plt
+
+    plt.close(fig)  # the parametrised figures would otherwise pile up open
     keys, x, y = CURVES[figname]
     keys = [k for k in keys if k in df]
     expected = [g.groupby(x)[y].mean() for _, g in df.groupby(keys, dropna=False)]
