@@ -29,9 +29,10 @@ def aliases() -> dict[str, str]:
 
 def study_name(name: str) -> str:
     """The study's name, given its name or its alias (``t1`` -> ``intrinsic_dimension``)."""
-    names, short = choices("study"), aliases()
+    names = choices("study")
     if name in names:
         return name
+    short = aliases()  # only for a name that is not one: it reads every study yaml
     if name in short:
         return short[name]
     raise ValueError(f"study must be one of {names} or an alias "
