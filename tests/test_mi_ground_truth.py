@@ -127,6 +127,8 @@ def test_cells_measured_by_two_processes_give_the_rows_of_one():
     ("mi_ground_truth", "study.sweeps.dimension.transforms=[cube]", "transforms"),
     ("mi_ground_truth", "study.sweeps.dimension.dims=[1]", "dims"),
     ("mi_ground_truth", "study.workers=0", "study.workers"),
+    ("mi_estimators", "study.estimators.MINE.init=joint", "estimators.MINE.init"),
+    ("mi_estimators", "study.workers=0", "study.workers"),
     ("phate_trajectory", "study.epochs=[0,7]", "study.epochs"),
 ])
 def test_bad_study_settings_fail_when_the_workflow_is_planned(study, override, match):

@@ -18,7 +18,7 @@ from ..data.toy import corrupt_labels, gaussian_blobs
 from ..metrics import adjacency_spectral_mutual_information, diffusion_spectral_mutual_information
 from ..metrics.baselines import ksg_mutual_information
 from ..metrics.dsmi import binned_mutual_information
-from ..metrics.variational import infonce_mutual_information, mine_mutual_information
+from ..metrics.variational import CRITIC_INITS, infonce_mutual_information, mine_mutual_information
 from ._common import cell_rng, evenly, line_grid
 from .cells import cell_store, measure_cells
 
@@ -57,6 +57,8 @@ def estimators(s) -> dict:
         if label in out:
             raise ValueError(f"estimators.{name}.label: {label!r} labels two estimators")
         kind = check_choice(spec.pop("kind", None), f"estimators.{name}.kind", KINDS)
+        if kind == "mine" and "init" in spec:
+            check_choice(spec["init"], f"estimators.{name}.init", CRITIC_INITS)
         if kind in ON_DEVICE:
             spec["device"] = s.device
 
