@@ -97,6 +97,6 @@ def measure_cells(measure, cells, *, workers: int, setup, args=(), priority=None
         with ProcessPoolExecutor(workers, mp_context=get_context("spawn"), initializer=_start_worker,
                                  initargs=(setup, args)) as pool:
             jobs = {pool.submit(_in_worker, measure, cells[i]): i for i in todo}
-            for job in tqdm(as_completed(jobs), total=len(todo), initial=len(done), desc=desc, mininterval=2.0):
+            for job in tqdm(as_completed(jobs), **progress):
                 finished(jobs[job], job.result())
     return [row for i in range(len(cells)) for row in done[i]]
