@@ -147,6 +147,9 @@ def test_mi_estimators_times_every_estimator_and_dsmi_sees_the_labels():
     d = df[(df.part == "corruption") & (df.estimator == "DSMI") & (df.noise == 0.01)]
     d = d.set_index("corruption").value
     assert d[0.0] > 0.3 and abs(d[1.0]) < 0.1
+    # the truth: H(Y) of the 50/50/50 blobs, and 0 with every label shuffled
+    truth = df.groupby(["part", "corruption"]).truth.agg(["min", "max"])
+    np.testing.assert_allclose(truth.to_numpy(), [[math.log2(3)] * 2, [0, 0], [math.log2(3)] * 2], atol=1e-12)
 
 
 def test_mi_estimators_blob_sets_measured_by_two_processes_give_the_rows_of_one():
@@ -307,6 +310,8 @@ CURVES = {"intrinsic_dimension_entropy": (["panel", "measure", "distribution", "
           "mi_estimators_vs_dimension": (["part", "noise", "estimator"], "dim", "value"),
           "mi_estimators_vs_corruption": (["part", "noise", "dim", "estimator"], "corruption", "value"),
           "mi_estimators_runtime": (["part", "estimator"], "dim", "seconds")}
+# figure -> (the panels, the column of the reference curve each panel draws against x)
+REFERENCE = {"mi_estimators_vs_corruption": (["noise", "dim"], "truth")}
 
 
 @pytest.fixture(scope="module")
@@ -338,6 +343,9 @@ def test_figures_plot_the_mean_curves_of_their_table(figname, small_tables, tmp_
     keys = [k for k in keys if k in df]
     expected = [g.groupby(x)[y].mean() for _, g in df.groupby(keys, dropna=False)]
     assert len(expected) >= 2
+    if figname in REFERENCE:  # a known truth drawn against x in each panel
+        facets, ref = REFERENCE[figname]
+        expected += [g.groupby(x)[ref].mean() for _, g in df.groupby(facets)]
     for curve in expected:
         assert any(len(xs) == len(curve) and np.allclose(xs, curve.index.to_numpy(float))
                    and np.allclose(ys, curve.to_numpy(), equal_nan=True) for xs, ys in drawn), \
@@ -370,6 +378,9 @@ def test_fidelity_record_sets_published_trends_beside_the_tables(small_tables, t
     assert "| 0.500 | -1.085 | **disagrees** |" in text
     assert text.count("Run time: ") == 1 and "Run time: 1.5 min wall, 2.9 CPU-minutes" in text
     assert "No table at" in text and "subsampling.parquet" in text
+    # T5's corruption sweep beside its truth (from the config's 3 centres, for any table)
+    assert "DSMI: mean |estimate - truth| over the corruption sweep (d = 5; bits)" in text
+    assert "(truth 1.58 / 0.00 / 0.00)" in text  # corruption 0, 0, 1: SMALL has n_corruptions=2
 
 
 def test_targets_and_bad_names():

@@ -37,8 +37,9 @@ def evenly(start, stop, num, integer=False) -> list:
 def line_grid(df, *, x, y="value", hue=None, style=None, row=None, col=None, logx=False,
               logy=False, hline=None, hline_label=None, sharey=True, ylabel=None):
     """A seaborn relplot of lines (mean ± sd over repetitions) as a Figure,
-    with an optional dashed reference line (a number, or a column of df whose
-    first value per panel is used)."""
+    with an optional dashed grey reference line: a number, or a column of df —
+    horizontal where the column is constant in a panel, else its mean against x
+    (e.g. a known truth that changes along x)."""
     import seaborn as sns
 
     g = sns.relplot(data=df, x=x, y=y, hue=hue, style=style, row=row, col=col, kind="line",
@@ -60,6 +61,10 @@ def line_grid(df, *, x, y="value", hue=None, style=None, row=None, col=None, log
                 for facet, k in zip([f for f in (row, col) if f], keys):
                     sub = sub[sub[facet] == k]
                 if sub.empty:
+                    continue
+                if sub[hline].nunique() > 1:
+                    ref = sub.groupby(x)[hline].mean()
+                    ax.plot(ref.index, ref.to_numpy(), ls="--", color="grey", lw=1, label=hline_label)
                     continue
                 value = sub[hline].iloc[0]
             if value is not None and not (isinstance(value, float) and math.isnan(value)):

@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from ..config import CONF_DIR, compose, split_args
+from ..data.toy import corrupted_label_information
 from ..layout import Layout
 from ._common import evenly
 from .fidelity_text import NOTES, PAPER, REPO, SETUP, TRAINING
@@ -46,7 +47,7 @@ def _spearman(x, y) -> float:
                                                       method="spearman"))
 
 
-def intrinsic_dimension_checks(df) -> list[Check]:
+def intrinsic_dimension_checks(df, s) -> list[Check]:
     pts = df[df.panel == "points"]
     log2n = float(pts.log2_n.iloc[0])
     dse = pts[pts.measure == "DSE"].groupby(["distribution", "noise", "t", "intrinsic_dim"]).value.mean()
@@ -99,7 +100,7 @@ def intrinsic_dimension_checks(df) -> list[Check]:
     return checks
 
 
-def label_corruption_checks(df) -> list[Check]:
+def label_corruption_checks(df, s) -> list[Check]:
     d = df[(df.measure == "DSMI") & (df.t == df.t.min())]
     mean = d.groupby(["branches", "noise", "corruption"]).value.mean()
     clean = mean.xs(0.0, level="corruption").groupby(level="branches").mean()
@@ -131,7 +132,7 @@ def label_corruption_checks(df) -> list[Check]:
     ] + checks
 
 
-def blob_splitting_checks(df) -> list[Check]:
+def blob_splitting_checks(df, s) -> list[Check]:
     last = df[df.t == df.t.max()].groupby(["blobs", "dim"]).value.mean()
     t_max = int(df.t.max())
     out = []
@@ -143,7 +144,7 @@ def blob_splitting_checks(df) -> list[Check]:
     return out
 
 
-def subsampling_checks(df) -> list[Check]:
+def subsampling_checks(df, s) -> list[Check]:
     curves = df.groupby(["t", "dim", "ratio"]).value.mean()
     spread = curves.groupby(level=["t", "dim"]).agg(lambda v: v.max() - v.min())
     by_t = spread.groupby(level="t").max()
@@ -157,7 +158,7 @@ def subsampling_checks(df) -> list[Check]:
     return out
 
 
-def mi_estimators_checks(df) -> list[Check]:
+def mi_estimators_checks(df, s) -> list[Check]:
     d = df[(df.part == "dimension") & (df.noise == df.noise.min())]
     mi = d.groupby(["estimator", "dim"]).value.mean()
     secs = d.groupby(["estimator", "dim"]).seconds.mean()
@@ -205,6 +206,33 @@ def mi_estimators_checks(df) -> list[Check]:
     for name in sorted(set(mi.index.get_level_values(0)) - {"DSMI", "KSG", "MINE", *binned}):
         out.append(Check(f"{name} at d = {lo} (bits)", "no published value", float(mi[name, lo]),
                          truth, None))
+    return out + _corruption_checks(df, s)
+
+
+def _corruption_checks(df, s) -> list[Check]:
+    """T5's corruption sweep (lowest noise) against its truth: with a fraction f of the
+    labels shuffled among themselves, I(Z; Y) = log2 K - H(1 - f (K - 1)/K, f/K, ...)."""
+    c = df[(df.part == "corruption") & (df.noise == df.noise.min())]
+    if c.empty:
+        return []
+    uniform = np.full(s.centers, 1 / s.centers)
+    truth = {f: corrupted_label_information(uniform, f) for f in c.corruption.unique()}
+    mean = c.groupby(["estimator", "dim", "corruption"]).value.mean()
+    dims = sorted(c.dim.unique())
+    shown = ", ".join(f"{x:g}" for x in dims)
+    fracs = sorted(truth)
+    mid = fracs[len(fracs) // 2]
+    rho = min(_spearman(fracs, mean["DSMI", x][fracs]) for x in dims) if "DSMI" in mean else float("nan")
+    out = [Check(f"DSMI falls with the corruption: Spearman rho(corruption, DSMI), weakest of d = {shown}",
+                 "plotted, no value stated", rho, None, None,
+                 f"the truth falls from {truth[fracs[0]]:.3f} to {truth[fracs[-1]]:.3f} bits")]
+    for name in sorted(mean.index.get_level_values(0).unique()):
+        err = [abs(mean[name, x, f] - truth[f]) for x in dims for f in fracs]
+        at = " / ".join(f"{mean[name, dims[0], f]:.2f}" for f in (fracs[0], mid, fracs[-1]))
+        out.append(Check(f"{name}: mean |estimate - truth| over the corruption sweep (d = {shown}; bits)",
+                         "plotted, no value stated", float(np.mean(err)), None, None,
+                         f"at {fracs[0]:.0%} / {mid:.0%} / {fracs[-1]:.0%} corruption, d = {dims[0]:g}: {at} "
+                         f"(truth {truth[fracs[0]]:.2f} / {truth[mid]:.2f} / {truth[fracs[-1]]:.2f})"))
     return out
 
 
@@ -234,11 +262,8 @@ def _values(v) -> str:
     return "[" + ", ".join(f"{x:g}" for x in sorted(v)) + "]"
 
 
-def partial_line(name, df, experiment) -> str:
-    """A warning when the table holds less than the experiment's config asks for."""
-    from . import study_config
-
-    s = study_config(name, [f"experiment={experiment}"]).study
+def partial_line(name, df, s) -> str:
+    """A warning when the table holds less than the experiment's study config ``s`` asks for."""
     have = {col: set(df[col].dropna().unique().tolist()) for col in EXPECTED[name] if col in df}
     gaps = [f"{col}: config {_values(want(s))}, table {_values(have[col])}"
             for col, want in EXPECTED[name].items() if col in have and have[col] != set(want(s))]
@@ -282,6 +307,8 @@ HEADER = ("| quantity | published | repscope | difference | verdict | note |\n"
 
 def record(results_dir, experiment) -> str:
     """docs/fidelity.md as text, from the study tables under ``results_dir``."""
+    from . import study_config
+
     parts = [f"# Fidelity record of the toy studies\n\nGenerated by `repscope fidelity "
              f"experiment={experiment}` from the toy studies' tables in `results/{experiment}/studies/`. "
              f"Do not edit by hand: the prose is in `src/repscope/studies/fidelity_text.py`, the checks in `fidelity.py`.\n\n"
@@ -296,8 +323,9 @@ def record(results_dir, experiment) -> str:
                          f"experiment={experiment}`.\n")
             continue
         df = pd.read_parquet(path)
-        rows = checks(df)
-        parts.append(size_line(name, df) + partial_line(name, df, experiment)
+        s = study_config(name, [f"experiment={experiment}"]).study
+        rows = checks(df, s)
+        parts.append(size_line(name, df) + partial_line(name, df, s)
                      + time_line(Layout(results_dir).benchmark(f"study/{name}")))
         parts.append(HEADER + "\n" + "\n".join(c.row() for c in rows) + "\n")
         parts.append(NOTES.get(name, ""))

@@ -45,7 +45,10 @@ own. Where the authors' scripts and the papers' text are silent or differ, the c
 - **T5** (`src/comparison/compare_toy_blob.py`, `ASMI_compare_blob.py`): scikit-learn-style blobs
   (3 centres in ±10, std 1), N = 5000, d = 20 … 20000, corruption 0 … 100 % in 11 steps at d = 20
   and 100; for each noise level 0.01, 0.1, 0.5 in turn, noise · U(−1, 1) is added to the same array
-  (the levels accumulate, as in the script); 2 repetitions. Estimators: DSMI and its matrix-entry
+  (the levels accumulate, as in the script); 2 repetitions. The corruption shuffles a fraction f of
+  the labels among themselves, as the script did; the points still determine their blob, so the
+  truth is I = log2 3 − H(1 − 2f/3, f/3, f/3) (1.585 bits at f = 0, 0.333 at 0.5, 0 at 1), which the
+  corruption figure draws and the checks below use (the paper states no value there). Estimators: DSMI and its matrix-entry
   variant DMEE (σ = √d, t = 1), ASMI on the k-NN (k = 10) and Gaussian adjacency spectra (the
   anisotropic ASMI is DSMI at t = 1 and is not repeated), binned MI with 5, 10, 100 bins, KSG
   (k = 3) with the label as a number (NPEET's `mi`, as the authors called it) and the Ross
