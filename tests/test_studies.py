@@ -482,9 +482,9 @@ def test_initialisation_training_curves_come_from_the_aggregated_table(tmp_path,
     (tmp_path / "tables").mkdir()
     pd.DataFrame(rows).to_parquet(tmp_path / "tables" / "metrics.parquet")
     monkeypatch.setattr(initialisation, "_init_dse", lambda cfg: [])
-    cfg = study_config("initialisation", ["experiment=s2_init_quick", "study.training.dse_epochs=3"],
+    cfg = study_config("initialisation", ["experiment=initialisation_quick", "study.training.dse_epochs=3"],
                        results_dir=tmp_path)
-    assert study_needs("initialisation", "s2_init_quick") == ["results/s2_init_quick/tables/metrics.parquet"]
+    assert study_needs("initialisation", "initialisation_quick") == ["results/initialisation_quick/tables/metrics.parquet"]
     df = initialisation.run(cfg)
     assert set(df.init) == {"conv std 1e-2", "conv std 1e-1"}  # mlp runs left out
     assert df[df.metric == "dse"].epoch.max() == 3 and df[df.metric == "accuracy"].epoch.max() == 5
@@ -500,8 +500,8 @@ def test_initialisation_training_figure_is_a_target_only_with_init_variant_runs(
     quick = study_targets(study_config("initialisation", ["experiment=quick"]), "quick")
     assert "results/quick/figures/initialisation_dse_at_init.png" in quick
     assert not [p for p in quick if "initialisation_training" in p]  # quick trains no init variants
-    s2q = study_targets(study_config("initialisation", ["experiment=s2_init_quick"]), "s2_init_quick")
-    assert "results/s2_init_quick/figures/initialisation_training.png" in s2q
+    s2q = study_targets(study_config("initialisation", ["experiment=initialisation_quick"]), "initialisation_quick")
+    assert "results/initialisation_quick/figures/initialisation_training.png" in s2q
     init_only = pd.DataFrame([dict(part="init", dataset="digits", conv_std=0.1, t=1, value=1.0)])
     with pytest.raises(ValueError, match="no training curves"):
         initialisation.FIGURES["initialisation_training"](init_only)

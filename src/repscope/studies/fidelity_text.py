@@ -115,7 +115,7 @@ thesis code (`docs/sources.md`).
   layer for 10 epochs every 5 epochs); normalisation by training-set statistics (they used fixed
   constants); crops by bilinear resampling (they used bicubic PIL resizing).
 - **S2.** `quick` draws only the initialisation sweep; the training curves need the init variants
-  (`experiment=s2_init_quick` on a CPU, `s2_init` at paper scale).
+  (`experiment=initialisation_quick` on a CPU, `initialisation` at paper scale).
 - **S3.** One view per image, shorter side resized to the model's input with bicubic interpolation
   and centre-cropped (option `study.timm.crop=random_resized` with `n_crops: 3`); correlations with
   top-1 and top-5 accuracy. Different: DSMI(Z; X) uses one 64 × 64 view clustered into 20 clusters
