@@ -363,6 +363,9 @@ def test_fidelity_record_sets_published_trends_beside_the_tables(small_tables, t
     for title in ("T1", "T2", "T3", "T4", "T5"):
         assert f"## {title} " in text
     assert "Run time" not in text  # no benchmark files: the tables were not made by the workflow
+    secs = small_tables["mi_estimators"].groupby("estimator").seconds.sum()
+    share = secs.max() / secs.sum()  # the costliest estimator's share, first on T5's cost line
+    assert f"Estimator calls: {secs.sum():.0f} CPU-seconds in all" in text and f"{secs.idxmax()} {share:.0%}," in text
     splitting = small_tables["blob_splitting"]
     last = splitting[splitting.t == splitting.t.max()].set_index("blobs").value
     assert f"| {last[3]:.3f} | {last[3] - math.log2(3):+.3f} |" in text  # value and difference

@@ -280,6 +280,17 @@ def time_line(benchmark) -> str:
             f"benchmark of the study job, on the machine that ran it).\n")
 
 
+def cost_line(df) -> str:
+    """Where an estimator study's time went, from its per-call run times (``seconds``)."""
+    if not {"seconds", "estimator"} <= set(df.columns):
+        return ""
+    by = df.groupby("estimator").seconds.sum().sort_values(ascending=False)
+    total = float(by.sum())
+    shares = ", ".join(f"{name} {v / total:.0%}" for name, v in by.items())
+    return (f"Estimator calls: {total:.0f} CPU-seconds in all (each call on one thread where the study "
+            f"ran in workers): {shares}.\n")
+
+
 def size_line(name, df) -> str:
     """The grid the table holds, read from the table itself."""
     parts = []
@@ -326,7 +337,7 @@ def record(results_dir, experiment) -> str:
         s = study_config(name, [f"experiment={experiment}"]).study
         rows = checks(df, s)
         parts.append(size_line(name, df) + partial_line(name, df, s)
-                     + time_line(Layout(results_dir).benchmark(f"study/{name}")))
+                     + time_line(Layout(results_dir).benchmark(f"study/{name}")) + cost_line(df))
         parts.append(HEADER + "\n" + "\n".join(c.row() for c in rows) + "\n")
         parts.append(NOTES.get(name, ""))
     parts.append(TRAINING)
