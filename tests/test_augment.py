@@ -33,6 +33,10 @@ def test_default_methods_are_the_authors_and_the_earlier_ones_are_options():
     light = image_spec("supervised_light")
     assert (light["crop_scale"], light["jitter_p"], light["grayscale_p"]) == ([0.8, 1.0], 0.0, 0.0)
     assert set(SIMCLR_LOSSES) == set(LOSS_FUNCTIONS)
+    assert (sup["jitter_grey"], sim["jitter_grey"]) == (False, True)  # their MNIST views: SimCLR's jittered
+    assert compose(["method=random_label"]).method.augment.image.flip  # their random-label views flip
+    assert compose(["method=random_label_plain"]).method.augment is None  # repscope's earlier runs
+    assert compose(["dataset=mnist"]).dataset.flip  # the authors flipped MNIST in every view
 
 
 @pytest.mark.parametrize("override, key", [
@@ -107,6 +111,37 @@ def test_colour_jitter_matches_torchvision_ops_in_the_drawn_order():
         for k in order[i].tolist():
             want = ops[k](want, float((factors + [shift])[k][i]))
         torch.testing.assert_close(got[i], want, atol=2e-3, rtol=0)
+
+
+def test_grey_images_jitter_brightness_and_contrast_as_torchvision_on_one_channel():
+    """The authors' SimCLR views jitter MNIST's single-channel images (torchvision's
+    ColorJitter: saturation, hue and greyscale leave them unchanged); their supervised
+    views of greyscale images, and repscope's earlier SimCLR views, do not jitter them."""
+    from torchvision.transforms import functional as TF
+
+    x = torch.rand(6, 1, 5, 5, generator=torch.Generator().manual_seed(3))
+    spec = {"jitter": 0.8, "hue": 0.2, "jitter_p": 1.0, "grayscale_p": 0.5}
+    got = colour_jitter(x, spec, torch.Generator().manual_seed(7))
+    g = torch.Generator().manual_seed(7)
+    torch.rand(6, generator=g)
+    factors = [0.2 + 1.6 * torch.rand(6, generator=g) for _ in range(3)]
+    shift = -0.2 + 0.4 * torch.rand(6, generator=g)
+    order = torch.argsort(torch.rand(6, 4, generator=g), dim=1)
+    ops = [TF.adjust_brightness, TF.adjust_contrast, TF.adjust_saturation, TF.adjust_hue]
+    for i in range(6):
+        want = x[i]
+        for k in order[i].tolist():
+            want = ops[k](want, float((factors + [shift])[k][i]))
+        torch.testing.assert_close(got[i], want, atol=1e-6, rtol=0)
+    assert (got - x).abs().amax() > 0.1
+    views = {}
+    for method in ("simclr", "supervised", "simclr_standard"):
+        aug = OmegaConf.to_container(compose([f"method={method}"]).method.augment)
+        aug["image"].update(crop_scale=[1.0, 1.0], blur_p=0.0, jitter_p=1.0)  # the whole image, no blur
+        views[method] = augment(x, aug, (5, 5), False, torch.Generator().manual_seed(0))
+    assert (views["simclr"] - x).abs().amax() > 0.1
+    for method in ("supervised", "simclr_standard"):
+        torch.testing.assert_close(views[method], x, atol=1e-5, rtol=0)
 
 
 def test_blur_matches_a_dense_gaussian_filter():

@@ -181,16 +181,19 @@ def test_augment_is_seeded_shaped_and_varies(shape):
         assert a.min() >= 0 and a.max() <= 1
 
 
-def test_full_crop_without_flip_is_identity():
-    """crop_scale [1, 1] (no jitter) reproduces the input exactly: the affine
-    grid maps output pixel centres onto input pixel centres."""
-    spec = {"image": {"crop_scale": [1.0, 1.0], "flip": False, "jitter": 0.0, "hue": 0.0,
-                      "jitter_p": 0.0, "grayscale_p": 0.0, "blur_p": 0.0},
-            "signal": {"crop_scale": [1.0, 1.0], "scale": 0.0, "noise": 0.0}}
+def test_random_label_views_are_the_whole_image_flipped_at_random():
+    """The DSE authors' random-label views (method=random_label: crop_scale [1, 1], no
+    colour changes) reproduce the input exactly where the dataset takes no flips (the
+    affine grid maps output pixel centres onto input pixel centres); with flips each
+    view is the image or its mirror."""
+    from omegaconf import OmegaConf
+
+    from repscope.config import compose
+
+    spec = OmegaConf.to_container(compose(["method=random_label"]).method.augment)
     for shape in [(4, 1, 40), (4, 3, 8, 8)]:
         x = torch.rand(shape)
-        np.testing.assert_allclose(augment(x, spec, shape[2:], True, torch.Generator()), x, atol=1e-6)
-    spec["image"]["flip"] = True  # flips mirror the width
+        np.testing.assert_allclose(augment(x, spec, shape[2:], False, torch.Generator()), x, atol=1e-6)
     x = torch.rand(64, 1, 4, 4)
     out = augment(x, spec, (4, 4), True, torch.Generator().manual_seed(0))
     flipped = torch.isclose(out, x.flip(-1), atol=1e-6).flatten(1).all(1)

@@ -9,7 +9,9 @@ Images follow torchvision's transforms, sample by sample, as the DSE authors
 composed them: RandomResizedCrop (area fraction in ``crop_scale``, which may
 exceed 1 as theirs, (0.6, 1.6): a crop that does not fit after 10 draws falls
 back to the whole image), horizontal flip, ColorJitter (brightness, contrast,
-saturation, hue in a random order, with probability ``jitter_p``),
+saturation, hue in a random order, with probability ``jitter_p``; on greyscale
+images too where ``jitter_grey``, as torchvision's ColorJitter on the authors'
+single-channel MNIST views: there saturation, hue and greyscale change nothing),
 RandomGrayscale (``grayscale_p``) and Gaussian blur (``blur_p``, σ uniform in
 ``blur_sigma`` pixels of a ``blur_size``-pixel image, scaled to the actual size)."""
 from __future__ import annotations
@@ -67,6 +69,9 @@ def random_crop(x, spec, out_size, flip, generator):
 
 
 def _gray(x):
+    """Luma of RGB images [B, 3, H, W]; a single-channel image is its own."""
+    if x.shape[1] == 1:
+        return x
     return 0.299 * x[:, 0:1] + 0.587 * x[:, 1:2] + 0.114 * x[:, 2:3]
 
 
@@ -102,10 +107,11 @@ def shift_hue(x, shift):
 
 
 def colour_jitter(x, spec, generator):
-    """ColorJitter of RGB images in [0, 1], per sample and with probability
-    ``spec.jitter_p``: brightness, contrast and saturation factors uniform in
+    """ColorJitter of RGB (or single-channel) images in [0, 1], per sample and with
+    probability ``spec.jitter_p``: brightness, contrast and saturation factors uniform in
     [1 - jitter, 1 + jitter] and a hue shift uniform in ±``spec.hue``, applied in
-    a random order; then random greyscale (``spec.grayscale_p``)."""
+    a random order; then random greyscale (``spec.grayscale_p``). The same draws for
+    one channel, where saturation, hue and greyscale leave the image as it is."""
     b, device = x.shape[0], x.device
     j, hue = spec["jitter"], spec["hue"]
     on = _uniform(generator, b, 0.0, 1.0, device) < spec["jitter_p"]
@@ -116,7 +122,7 @@ def colour_jitter(x, spec, generator):
     ops = [lambda t: _blend(t, torch.zeros_like(t), factors[0].view(view)),
            lambda t: _blend(t, _gray(t).mean(dim=(1, 2, 3), keepdim=True), factors[1].view(view)),
            lambda t: _blend(t, _gray(t), factors[2].view(view)),
-           lambda t: shift_hue(t, shift) if hue > 0 else t]
+           lambda t: shift_hue(t, shift) if hue > 0 and t.shape[1] == 3 else t]
     for step in range(4):
         for k, op in enumerate(ops):
             apply = (on & (order[:, step] == k)).view(view)
@@ -165,12 +171,13 @@ def signal_noise(x, spec, generator):
 
 def augment(x, spec, out_size, flip_ok, generator):
     """One random view of a float batch: images in [0, 1] use ``spec.image``
-    (crop, flip where ``flip_ok``, colour jitter where RGB, blur), signals use
+    (crop, flip where ``flip_ok``, colour jitter where RGB or ``jitter_grey``, blur), signals use
     ``spec.signal`` (crop/shift, amplitude scaling, noise)."""
     if x.ndim == 4:
         spec = spec["image"]
         x = random_crop(x, spec, out_size, flip_ok and spec["flip"], generator)
-        if x.shape[1] == 3 and (spec["jitter_p"] > 0 or spec["grayscale_p"] > 0):
+        jitters = x.shape[1] == 3 or (x.shape[1] == 1 and spec["jitter_grey"])
+        if jitters and (spec["jitter_p"] > 0 or spec["grayscale_p"] > 0):
             x = colour_jitter(x, spec, generator)
         if spec["blur_p"] > 0:
             x = random_blur(x, spec, generator)

@@ -122,6 +122,7 @@ class ImageAugment:
     hue: float = number(0, 0.5)
     jitter_p: float = number(0, 1)
     grayscale_p: float = number(0, 1)
+    jitter_grey: bool = flag()  # also jitter single-channel images (brightness and contrast)
     blur_p: float = number(0, 1)
     blur_sigma: list = interval(0)
     blur_size: int = integer(1)

@@ -109,9 +109,12 @@ thesis code (`docs/sources.md`).
   its 5000 labelled images (the same optimiser steps as 2000 epochs; warm-up and measurement
   follow the epochs). The authors' stored configs say 200 epochs; the ×10 is taken from the paper's
   text. Option: `dataset.passes_per_epoch=1`.
-- **S1, still different from the authors:** colour jitter only on RGB images (they also jittered
-  MNIST's grey values); random-label runs without augmentation (they used a centre crop and flips);
-  SimCLR's accuracy from a logistic-regression probe every evaluated epoch (they retrained a linear
+- **S1 greyscale images and random labels.** As the authors: SimCLR's views jitter MNIST's single
+  channel (brightness and contrast; `jitter_grey`), the supervised views of greyscale images crop
+  and flip only; MNIST is flipped like the other datasets (`dataset.flip: true`); random-label runs
+  see the whole image flipped at random (their centre crop of a square image). Options:
+  `dataset.flip=false`, `method=random_label_plain` (no augmentation, repscope's earlier runs).
+- **S1, still different from the authors:** SimCLR's accuracy from a logistic-regression probe every evaluated epoch (they retrained a linear
   layer for 10 epochs every 5 epochs); normalisation by training-set statistics (they used fixed
   constants); crops by bilinear resampling (they used bicubic PIL resizing).
 - **S2.** `quick` draws only the initialisation sweep; the training curves need the init variants
