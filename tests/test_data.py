@@ -138,7 +138,10 @@ def test_missing_files_name_root_and_download(tmp_path):
     ("dataset.name=imagenet", "dataset.name"), ("dataset.eval_n=-5", "dataset.eval_n"),
     ("dataset.x_size=0", "dataset.x_size"), ("dataset.channels=2", "dataset.channels"),
     ("dataset.download=maybe", "dataset.download"), ("dataset.eval_seed=1.5", "dataset.eval_seed"),
-    ("dataset.test_size=1.5", "dataset.test_size"), ("dataset.split_seed=x", "dataset.split_seed")])
+    ("dataset.test_size=1.5", "dataset.test_size"), ("dataset.split_seed=x", "dataset.split_seed"),
+    ("dataset.interpolation=nearest", "dataset.interpolation"),
+    ("dataset.normalize={mean:[0.5],std:[0]}", "dataset.normalize.std"),
+    ("dataset.normalize={mean:[0.5,0.5],std:[1]}", "dataset.normalize.mean")])
 def test_bad_dataset_values_name_the_key(override, key):
     with pytest.raises(ValueError, match=key.replace(".", r"\.")):
         validate(compose(["dataset=digits", override]))
@@ -147,15 +150,36 @@ def test_bad_dataset_values_name_the_key(override, key):
 # --- pipeline and augmentations --------------------------------------------------
 
 def test_pipeline_normalises_replicates_channels_and_resizes():
+    """MNIST as the DSE authors fed it: their constants, bicubic resizing (antialiased, as
+    PIL's); the training split's own statistics and bilinear resizing as options."""
+    import torch.nn.functional as F
+
     x = torch.randint(0, 256, (6, 1, 28, 28), dtype=torch.uint8)
-    dcfg = compose(["dataset=mnist", "dataset.channels=3", "dataset.img_size=56"]).dataset
-    pipe = Pipeline(dcfg, x)
+    paper = ["dataset=mnist", "dataset.channels=3", "dataset.img_size=56"]
+    pipe = Pipeline(compose(paper).dataset, x)
     out = pipe(x)
     assert pipe.output_shape == (3, 56, 56) and out.shape == (6, 3, 56, 56)
     assert torch.equal(out[:, 0], out[:, 2])
+    fixed = (x.float() / 255 - 0.1307) / 0.3081
+    for mode, o in (("bicubic", out), ("bilinear", Pipeline(compose(paper + ["dataset.interpolation=bilinear"]).dataset, x)(x))):
+        want = F.interpolate(fixed, size=(56, 56), mode=mode, antialias=True, align_corners=False)
+        np.testing.assert_allclose(o[:, :1].numpy(), want.numpy(), atol=1e-5)
     flat = (x.double() / 255 - x.double().mean() / 255) / (x.double() / 255).std(unbiased=False)
-    native = Pipeline(compose(["dataset=mnist"]).dataset, x)(x)
-    np.testing.assert_allclose(native.numpy(), flat.numpy(), atol=1e-5)
+    own = Pipeline(compose(["dataset=mnist", "dataset.normalize=null"]).dataset, x)(x)
+    np.testing.assert_allclose(own.numpy(), flat.numpy(), atol=1e-5)
+    with pytest.raises(ValueError, match="dataset.normalize"):
+        Pipeline(compose(["dataset=cifar10"]).dataset, x)  # three channels' constants, one channel
+
+
+def test_crops_resample_bicubic_as_the_authors_or_bilinear():
+    import torch.nn.functional as F
+
+    x = torch.rand(4, 3, 6, 6, generator=torch.Generator().manual_seed(0))
+    whole = _spec("random_label")  # crops of the whole image
+    for mode in ("bicubic", "bilinear"):
+        got = augment(x, whole, (12, 12), False, torch.Generator(), mode)
+        want = F.interpolate(x, size=(12, 12), mode=mode, align_corners=False)
+        np.testing.assert_allclose(got.numpy(), want.clamp(0, 1).numpy(), atol=1e-5)
 
 
 def test_pipeline_rejects_img_size_for_signals():

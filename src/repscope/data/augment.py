@@ -56,16 +56,19 @@ def _crop_theta(b, spec, spatial_dims, flip, generator, device):
     return theta
 
 
-def random_crop(x, spec, out_size, flip, generator):
+def random_crop(x, spec, out_size, flip, generator, mode="bilinear"):
     """Random (resized) crop of a batch [B, C, L] or [B, C, H, W] to
-    ``out_size`` (a tuple of the spatial sizes), optionally mirrored."""
+    ``out_size`` (a tuple of the spatial sizes), optionally mirrored; images resampled
+    ``mode`` (bicubic: clamped to [0, 1] as PIL's), signals linearly."""
     spatial_dims = x.ndim - 2
     img = x if spatial_dims == 2 else x[:, :, None, :]
     size = tuple(out_size) if spatial_dims == 2 else (1, *out_size)
     theta = _crop_theta(x.shape[0], spec, spatial_dims, flip, generator, x.device)
     grid = F.affine_grid(theta, (x.shape[0], x.shape[1], *size), align_corners=False)
-    out = F.grid_sample(img, grid, mode="bilinear", padding_mode="border", align_corners=False)
-    return out if spatial_dims == 2 else out[:, :, 0, :]
+    if spatial_dims == 1:
+        return F.grid_sample(img, grid, mode="bilinear", padding_mode="border", align_corners=False)[:, :, 0, :]
+    out = F.grid_sample(img, grid, mode=mode, padding_mode="border", align_corners=False)
+    return out.clamp(0.0, 1.0) if mode == "bicubic" else out
 
 
 def _gray(x):
@@ -169,13 +172,13 @@ def signal_noise(x, spec, generator):
     return x * amp + noise
 
 
-def augment(x, spec, out_size, flip_ok, generator):
+def augment(x, spec, out_size, flip_ok, generator, mode="bilinear"):
     """One random view of a float batch: images in [0, 1] use ``spec.image``
-    (crop, flip where ``flip_ok``, colour jitter where RGB or ``jitter_grey``, blur), signals use
-    ``spec.signal`` (crop/shift, amplitude scaling, noise)."""
+    (crop resampled ``mode``, flip where ``flip_ok``, colour jitter where RGB or ``jitter_grey``, blur),
+    signals use ``spec.signal`` (crop/shift, amplitude scaling, noise)."""
     if x.ndim == 4:
         spec = spec["image"]
-        x = random_crop(x, spec, out_size, flip_ok and spec["flip"], generator)
+        x = random_crop(x, spec, out_size, flip_ok and spec["flip"], generator, mode)
         jitters = x.shape[1] == 3 or (x.shape[1] == 1 and spec["jitter_grey"])
         if jitters and (spec["jitter_p"] > 0 or spec["grayscale_p"] > 0):
             x = colour_jitter(x, spec, generator)

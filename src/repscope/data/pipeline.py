@@ -1,7 +1,9 @@
 """Per-batch preprocessing on the data's device: float scaling, optional
-augmentation, normalisation by training-set statistics, channel replication
-and resizing (``dataset.channels``, ``dataset.img_size``: the paper's 3-channel
-224 x 224 setting for timm backbones)."""
+augmentation, normalisation (``dataset.normalize``: fixed constants, as the DSE
+authors', or the training split's own statistics), channel replication and
+resizing (``dataset.channels``, ``dataset.img_size``: the paper's 3-channel
+224 x 224 setting for timm backbones; ``dataset.interpolation``: bicubic as the
+authors' or bilinear)."""
 from __future__ import annotations
 
 import torch
@@ -34,15 +36,24 @@ def channel_stats(x: torch.Tensor, chunk: int = 4096) -> tuple[torch.Tensor, tor
 
 def resize(x: torch.Tensor, size: int, mode: str = "bilinear") -> torch.Tensor:
     """Images [B, C, H, W] to size x size, signals [B, C, L] to length size.
-    ``bilinear`` (antialiased; linear for signals) for model inputs, ``area``
-    (block means when the factor is an integer) for the inputs X of DSMI(Z; X)."""
+    ``bicubic`` or ``bilinear`` (antialiased; linear for signals) for model inputs,
+    ``area`` (block means when the factor is an integer) for the inputs X of DSMI(Z; X)."""
     if tuple(x.shape[2:]) == (size,) * (x.ndim - 2):
         return x
     if mode == "area":
         return F.interpolate(x, size=(size,) * (x.ndim - 2), mode="area")
     if x.ndim == 4:
-        return F.interpolate(x, size=(size, size), mode="bilinear", antialias=True, align_corners=False)
+        return F.interpolate(x, size=(size, size), mode=mode, antialias=True, align_corners=False)
     return F.interpolate(x, size=size, mode="linear", align_corners=False)
+
+
+def _constants(normalize, channels: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """(mean, std) from ``dataset.normalize``, one value per channel of the data."""
+    if len(normalize.mean) != channels:
+        raise ValueError(f"dataset.normalize must give one mean and std per channel of the data ({channels}); "
+                         f"got {len(normalize.mean)}")
+    return (torch.tensor(list(normalize.mean), dtype=torch.float32),
+            torch.tensor(list(normalize.std), dtype=torch.float32))
 
 
 class Pipeline:
@@ -61,7 +72,8 @@ class Pipeline:
         self.channels = channels
         self.spatial = tuple(spatial) if dcfg.img_size is None else (dcfg.img_size,) * 2
         self.flip_ok = bool(dcfg.flip)
-        mean, std = channel_stats(x_train)
+        self.mode = dcfg.interpolation
+        mean, std = channel_stats(x_train) if dcfg.normalize is None else _constants(dcfg.normalize, in_channels)
         shape = (1, in_channels) + (1,) * len(spatial)
         self.mean, self.std = mean.view(shape), std.view(shape)
 
@@ -74,10 +86,10 @@ class Pipeline:
         draws a random view with ``generator``."""
         x = to_float(x)
         if aug is not None:
-            x = augment(x, aug, self.spatial, self.flip_ok, generator)
+            x = augment(x, aug, self.spatial, self.flip_ok, generator, self.mode)
         x = (x - self.mean.to(x.device)) / self.std.to(x.device)
         if self.channels != x.shape[1]:
             x = x.expand(-1, self.channels, *x.shape[2:])
         if x.ndim == 4:
-            x = resize(x, self.spatial[0])
+            x = resize(x, self.spatial[0], self.mode)
         return x.contiguous()

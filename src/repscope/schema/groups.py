@@ -11,7 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from .fields import anything, check, choice, flag, group, integer, integers, interval, names, number, text
+from .fields import (anything, check, choice, flag, group, integer, integers, interval, names, number, number_list,
+                     text)
 
 DATASETS = ("mnist1d", "digits", "mnist", "fashion_mnist", "cifar10", "cifar100", "stl10", "szt")
 # Files a dataset reads under dataset.root when dataset.download is false (torchvision's folders);
@@ -27,6 +28,7 @@ DEVICES = ("auto", "cpu", "cuda")
 AMP = ("auto", "bf16", "fp16", "none")
 ON_CHANGE = ("refuse", "restart")
 SPLITS = ("train", "test")
+INTERPOLATIONS = ("bicubic", "bilinear")  # image resampling (crops, resizes): the DSE authors' bicubic first
 
 
 def _test_size(node, prefix):
@@ -34,6 +36,21 @@ def _test_size(node, prefix):
     if size is not None and (isinstance(size, bool) or not (isinstance(size, int) and size > 0
                                                            or isinstance(size, float) and 0 < size < 1)):
         raise ValueError(f"{prefix}.test_size must be a positive count or a fraction in (0, 1); got {size!r}")
+
+
+def _same_length(node, prefix):
+    if len(node.mean) != len(node.std):
+        raise ValueError(f"{prefix}.mean and {prefix}.std must have one value per channel each; "
+                         f"got {len(node.mean)} and {len(node.std)}")
+
+
+@dataclass
+class Normalize:
+    """Fixed per-channel input statistics (the DSE authors' constants)."""
+
+    RULES = (_same_length,)
+    mean: list = number_list()
+    std: list = number_list(0, above=True)
 
 
 @dataclass
@@ -48,6 +65,8 @@ class Dataset:
     img_size: int = integer(1, optional=True)
     channels: int = choice(None, 1, 3)
     flip: bool = flag()
+    normalize: Normalize = group(Normalize, optional=True)
+    interpolation: str = choice(*INTERPOLATIONS)
     passes_per_epoch: int = integer(1)
     test_size: float = anything("a positive count or a fraction in (0, 1)")
     split_seed: int = integer(optional=True)

@@ -77,7 +77,8 @@ def _timm_models(s) -> pd.DataFrame:
 def _timm_points(s) -> pd.DataFrame:
     from ..metrics import (cluster_reference, diffusion_spectral_entropy,
                            diffusion_spectral_mutual_information)
-    from .pretrained import CROPS, INTERPOLATIONS, crop_batch, list_images, load_crops, model_features
+    from ..schema.groups import INTERPOLATIONS
+    from .pretrained import CROPS, crop_batch, list_images, load_crops, model_features
 
     m = s.timm
     check_choice(m.crop, "study.timm.crop", CROPS)

@@ -114,9 +114,15 @@ thesis code (`docs/sources.md`).
   and flip only; MNIST is flipped like the other datasets (`dataset.flip: true`); random-label runs
   see the whole image flipped at random (their centre crop of a square image). Options:
   `dataset.flip=false`, `method=random_label_plain` (no augmentation, repscope's earlier runs).
-- **S1, still different from the authors:** SimCLR's accuracy from a logistic-regression probe every evaluated epoch (they retrained a linear
-  layer for 10 epochs every 5 epochs); normalisation by training-set statistics (they used fixed
-  constants); crops by bilinear resampling (they used bicubic PIL resizing).
+- **S1 inputs.** Normalised by the authors' constants for MNIST, CIFAR-10 and STL-10
+  (`dataset.normalize`; null: the training split's own statistics, repscope's earlier choice and
+  the default of the other datasets); crops and resizes resampled bicubic as theirs
+  (`dataset.interpolation: bicubic`, crops clamped to [0, 1] as PIL's 8-bit images; `bilinear`
+  is repscope's earlier choice).
+- **S1, still different from the authors:** SimCLR's accuracy from a logistic-regression probe every
+  evaluated epoch (they retrained a linear layer for 10 epochs every 5 epochs); crops taken from
+  the native image and resampled once to the model's input (they resized to 224 first, then
+  cropped and resized again).
 - **S2.** `quick` draws only the initialisation sweep; the training curves need the init variants
   (`experiment=initialisation_quick` on a CPU, `initialisation` at paper scale).
 - **S3.** One view per image, shorter side resized to the model's input with bicubic interpolation

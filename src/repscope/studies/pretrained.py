@@ -45,7 +45,6 @@ def list_images(image_dir, n_images, seed) -> tuple[list[Path], np.ndarray, list
 
 
 CROPS = ("center", "random_resized")
-INTERPOLATIONS = ("bicubic", "bilinear")
 
 
 def center_boxes(sizes) -> np.ndarray:
