@@ -382,8 +382,12 @@ def test_fidelity_record_sets_published_trends_beside_the_tables(small_tables, t
     assert text.count("Run time: ") == 1 and "Run time: 1.5 min wall, 2.9 CPU-minutes" in text
     assert "No table at" in text and "subsampling.parquet" in text
     # T5's corruption sweep beside its truth (from the config's 3 centres, for any table)
-    assert "DSMI: mean |estimate - truth| over the corruption sweep (d = 5; bits)" in text
+    assert "| DSMI: mean absolute error against the truth over the corruption sweep (d = 5; bits) |" in text
     assert "(truth 1.58 / 0.00 / 0.00)" in text  # corruption 0, 0, 1: SMALL has n_corruptions=2
+    from repscope.studies.fidelity import Check
+
+    row = Check("mean |error|", "x", 1.0, None, None, "a | b").row()  # a pipe in the text keeps the columns
+    assert row.replace("\\|", "").count("|") == 7 and "mean \\|error\\|" in row
 
 
 def test_targets_and_bad_names():

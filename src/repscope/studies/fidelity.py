@@ -38,8 +38,8 @@ class Check:
         diff = "" if self.target is None else f"{self.value - self.target:+.3f}"
         verdict = {True: "agrees", False: "**disagrees**", None: "no published value"}[
             None if self.agrees is None else bool(self.agrees)]
-        return (f"| {self.claim} | {self.published} | {self.value:.3f} | {diff} | {verdict} "
-                f"| {self.note} |")
+        claim, published, note = (text.replace("|", "\\|") for text in (self.claim, self.published, self.note))
+        return f"| {claim} | {published} | {self.value:.3f} | {diff} | {verdict} | {note} |"
 
 
 def _spearman(x, y) -> float:
@@ -229,7 +229,7 @@ def _corruption_checks(df, s) -> list[Check]:
     for name in sorted(mean.index.get_level_values(0).unique()):
         err = [abs(mean[name, x, f] - truth[f]) for x in dims for f in fracs]
         at = " / ".join(f"{mean[name, dims[0], f]:.2f}" for f in (fracs[0], mid, fracs[-1]))
-        out.append(Check(f"{name}: mean |estimate - truth| over the corruption sweep (d = {shown}; bits)",
+        out.append(Check(f"{name}: mean absolute error against the truth over the corruption sweep (d = {shown}; bits)",
                          "plotted, no value stated", float(np.mean(err)), None, None,
                          f"at {fracs[0]:.0%} / {mid:.0%} / {fracs[-1]:.0%} corruption, d = {dims[0]:g}: {at} "
                          f"(truth {truth[fracs[0]]:.2f} / {truth[mid]:.2f} / {truth[fracs[-1]]:.2f})"))
