@@ -94,45 +94,42 @@ def test_hue_shift_matches_torchvision(rng):
         torch.testing.assert_close(got[i], adjust_hue(x[i], float(s)), atol=1e-5, rtol=1e-5)
 
 
-def test_colour_jitter_matches_torchvision_ops_in_the_drawn_order():
+def _torchvision_jitter(x, seed):
+    """torchvision's ops on each image of x in the order colour_jitter(x, spec, seed) draws,
+    for spec jitter 0.8, hue 0.2, jitter_p 1 (its draws replayed)."""
     from torchvision.transforms import functional as TF
 
-    x = torch.rand(6, 3, 5, 5, generator=torch.Generator().manual_seed(3))
-    spec = {"jitter": 0.8, "hue": 0.2, "jitter_p": 1.0, "grayscale_p": 0.0}
-    got = colour_jitter(x, spec, torch.Generator().manual_seed(7))
-    g = torch.Generator().manual_seed(7)  # replay the draws of colour_jitter
-    torch.rand(6, generator=g)
-    factors = [0.2 + 1.6 * torch.rand(6, generator=g) for _ in range(3)]
-    shift = -0.2 + 0.4 * torch.rand(6, generator=g)
-    order = torch.argsort(torch.rand(6, 4, generator=g), dim=1)
+    b = len(x)
+    g = torch.Generator().manual_seed(seed)
+    torch.rand(b, generator=g)
+    factors = [0.2 + 1.6 * torch.rand(b, generator=g) for _ in range(3)]
+    shift = -0.2 + 0.4 * torch.rand(b, generator=g)
+    order = torch.argsort(torch.rand(b, 4, generator=g), dim=1)
     ops = [TF.adjust_brightness, TF.adjust_contrast, TF.adjust_saturation, TF.adjust_hue]
-    for i in range(6):
+    out = []
+    for i in range(b):
         want = x[i]
         for k in order[i].tolist():
             want = ops[k](want, float((factors + [shift])[k][i]))
-        torch.testing.assert_close(got[i], want, atol=2e-3, rtol=0)
+        out.append(want)
+    return torch.stack(out)
+
+
+def test_colour_jitter_matches_torchvision_ops_in_the_drawn_order():
+    x = torch.rand(6, 3, 5, 5, generator=torch.Generator().manual_seed(3))
+    spec = {"jitter": 0.8, "hue": 0.2, "jitter_p": 1.0, "grayscale_p": 0.0}
+    got = colour_jitter(x, spec, torch.Generator().manual_seed(7))
+    torch.testing.assert_close(got, _torchvision_jitter(x, 7), atol=2e-3, rtol=0)
 
 
 def test_grey_images_jitter_brightness_and_contrast_as_torchvision_on_one_channel():
     """The authors' SimCLR views jitter MNIST's single-channel images (torchvision's
     ColorJitter: saturation, hue and greyscale leave them unchanged); their supervised
     views of greyscale images, and repscope's earlier SimCLR views, do not jitter them."""
-    from torchvision.transforms import functional as TF
-
     x = torch.rand(6, 1, 5, 5, generator=torch.Generator().manual_seed(3))
     spec = {"jitter": 0.8, "hue": 0.2, "jitter_p": 1.0, "grayscale_p": 0.5}
     got = colour_jitter(x, spec, torch.Generator().manual_seed(7))
-    g = torch.Generator().manual_seed(7)
-    torch.rand(6, generator=g)
-    factors = [0.2 + 1.6 * torch.rand(6, generator=g) for _ in range(3)]
-    shift = -0.2 + 0.4 * torch.rand(6, generator=g)
-    order = torch.argsort(torch.rand(6, 4, generator=g), dim=1)
-    ops = [TF.adjust_brightness, TF.adjust_contrast, TF.adjust_saturation, TF.adjust_hue]
-    for i in range(6):
-        want = x[i]
-        for k in order[i].tolist():
-            want = ops[k](want, float((factors + [shift])[k][i]))
-        torch.testing.assert_close(got[i], want, atol=1e-6, rtol=0)
+    torch.testing.assert_close(got, _torchvision_jitter(x, 7), atol=1e-6, rtol=0)
     assert (got - x).abs().amax() > 0.1
     views = {}
     for method in ("simclr", "supervised", "simclr_standard"):
